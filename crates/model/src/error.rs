@@ -14,7 +14,9 @@ use thiserror::Error;
 pub enum StorageError {
     /// A sample is older than the newest sample of its series and outside the
     /// out-of-order window.
-    #[error("out of order sample for series {series}: timestamp {timestamp} is older than the accepted window (newest {newest})")]
+    #[error(
+        "out of order sample for series {series}: timestamp {timestamp} is older than the accepted window (newest {newest})"
+    )]
     OutOfOrder {
         /// The series, printed as `name{labels}`.
         series: String,
@@ -25,7 +27,9 @@ pub enum StorageError {
     },
     /// A sample is older than anything the storage still accepts (behind
     /// the head, or behind retention).
-    #[error("sample for series {series} is too old: timestamp {timestamp} is before the minimum accepted timestamp {min_valid}")]
+    #[error(
+        "sample for series {series} is too old: timestamp {timestamp} is before the minimum accepted timestamp {min_valid}"
+    )]
     TooOld {
         /// The series, printed as `name{labels}`.
         series: String,

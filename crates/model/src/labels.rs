@@ -296,7 +296,10 @@ mod tests {
             Label::new("c", ""),
             Label::new("a", "3"),
         ]);
-        let names: Vec<_> = l.iter().map(|l| (l.name.as_str(), l.value.as_str())).collect();
+        let names: Vec<_> = l
+            .iter()
+            .map(|l| (l.name.as_str(), l.value.as_str()))
+            .collect();
         assert_eq!(names, vec![("a", "3"), ("b", "2")]);
         assert_eq!(l.get("a"), "3");
         assert_eq!(l.get("zz"), "");

@@ -10,6 +10,7 @@
 //!
 //! - [`labels`]: [`Label`], [`Labels`] and [`LabelsBuilder`].
 //! - [`matcher`]: [`Matcher`] and [`MatchOp`].
+//! - [`family`]: [`MetricFamily`], samples grouped with type and help.
 //! - [`sample`]: [`Sample`], the stale marker and metric metadata.
 //! - [`storage`]: the seams. Ingest paths write through an [`Appender`]
 //!   obtained from an [`Appendable`]; every reader (PromQL, API, rules,
@@ -36,6 +37,7 @@
 //! ```
 
 pub mod error;
+pub mod family;
 pub mod labels;
 pub mod matcher;
 pub mod mem;
@@ -43,13 +45,12 @@ pub mod sample;
 pub mod storage;
 
 pub use error::StorageError;
+pub use family::{FamilySample, MetricFamily};
 pub use labels::{Label, Labels, LabelsBuilder, METRIC_NAME};
 pub use matcher::{MatchOp, Matcher, MatcherError};
 pub use mem::MemStorage;
-pub use sample::{
-    MetricMetadata, MetricType, STALE_NAN_BITS, Sample, is_stale_nan, stale_nan,
-};
+pub use sample::{MetricMetadata, MetricType, STALE_NAN_BITS, Sample, is_stale_nan, stale_nan};
 pub use storage::{
-    Appendable, Appender, Queryable, Querier, SampleIterator, SelectHints, Series, SeriesRef,
+    Appendable, Appender, Querier, Queryable, SampleIterator, SelectHints, Series, SeriesRef,
     VecIterator,
 };

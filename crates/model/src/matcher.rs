@@ -234,7 +234,11 @@ mod tests {
         let l = Labels::from_pairs(&[("__name__", "up")]);
         assert!(Matcher::equal("job", "").matches_labels(&l));
         assert!(!Matcher::not_equal("job", "").matches_labels(&l));
-        assert!(Matcher::new(MatchOp::Regex, "job", ".*").unwrap().matches_empty());
+        assert!(
+            Matcher::new(MatchOp::Regex, "job", ".*")
+                .unwrap()
+                .matches_empty()
+        );
     }
 
     #[test]

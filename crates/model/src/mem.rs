@@ -126,9 +126,8 @@ impl MemQuerier {
         matchers: &'a [Matcher],
     ) -> impl Iterator<Item = (&'a Labels, &'a BTreeMap<i64, f64>)> + 'a {
         let (mint, maxt) = (self.mint, self.maxt);
-        d.iter().filter(move |(l, s)| {
-            matches_all(matchers, l) && s.range(mint..=maxt).next().is_some()
-        })
+        d.iter()
+            .filter(move |(l, s)| matches_all(matchers, l) && s.range(mint..=maxt).next().is_some())
     }
 }
 
@@ -171,11 +170,7 @@ impl Querier for MemQuerier {
         Ok(names)
     }
 
-    fn label_values(
-        &self,
-        name: &str,
-        matchers: &[Matcher],
-    ) -> Result<Vec<String>, StorageError> {
+    fn label_values(&self, name: &str, matchers: &[Matcher]) -> Result<Vec<String>, StorageError> {
         let d = self.data.read().map_err(|_| poisoned())?;
         let mut values: Vec<String> = self
             .in_range(&d, matchers)

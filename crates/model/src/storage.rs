@@ -82,7 +82,9 @@ pub struct Series {
 
 impl std::fmt::Debug for Series {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Series").field("labels", &self.labels).finish()
+        f.debug_struct("Series")
+            .field("labels", &self.labels)
+            .finish()
     }
 }
 
@@ -199,6 +201,5 @@ pub trait Querier: Send + Sync {
     /// # Errors
     ///
     /// Storage failures.
-    fn label_values(&self, name: &str, matchers: &[Matcher])
-    -> Result<Vec<String>, StorageError>;
+    fn label_values(&self, name: &str, matchers: &[Matcher]) -> Result<Vec<String>, StorageError>;
 }
