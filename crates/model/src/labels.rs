@@ -132,7 +132,7 @@ impl Labels {
     pub fn hash_for(&self, names: &[String], include: bool) -> u64 {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         for l in &self.0 {
-            let listed = names.iter().any(|n| *n == l.name);
+            let listed = names.contains(&l.name);
             if listed == include {
                 h.update(l.name.as_bytes());
                 h.update(&[0xff]);
@@ -263,7 +263,7 @@ impl LabelsBuilder {
 
     /// Keeps only the labels whose names are listed.
     pub fn keep(&mut self, names: &[String]) -> &mut Self {
-        self.labels.retain(|l| names.iter().any(|n| *n == l.name));
+        self.labels.retain(|l| names.contains(&l.name));
         self
     }
 
