@@ -1,0 +1,115 @@
+//! Chunk codecs: the bit stream and the XOR chunk.
+//!
+//! A chunk holds up to 65535 samples of one series (the head cuts them at
+//! about 120) with timestamps as delta-of-delta and values XORed with their
+//! predecessor, in Prometheus's XOR layout (`docs/format/chunks.md`).
+
+pub mod bstream;
+pub mod xor;
+
+pub use bstream::{BitReader, BitWriter};
+pub use xor::{XorAppender, XorIter, decode_all, encode, num_samples};
+
+/// The encoding byte of an XOR chunk, as Prometheus numbers it.
+pub const ENCODING_XOR: u8 = 1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use telltale_model::STALE_NAN_BITS;
+
+    fn bits_eq(a: &[(i64, f64)], b: &[(i64, f64)]) -> bool {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| x.0 == y.0 && x.1.to_bits() == y.1.to_bits())
+    }
+
+    #[test]
+    fn round_trips_special_values_bit_exact() {
+        let vals = [
+            0.0,
+            -0.0,
+            f64::NAN,
+            f64::from_bits(STALE_NAN_BITS),
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            1.5,
+            1.5,
+            f64::from_bits(STALE_NAN_BITS),
+        ];
+        let samples: Vec<(i64, f64)> = vals
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (1_000 + i as i64 * 15_000, *v))
+            .collect();
+        let c = encode(&samples);
+        assert_eq!(num_samples(&c), samples.len());
+        assert!(bits_eq(&decode_all(&c).unwrap(), &samples));
+    }
+
+    #[test]
+    fn layout_matches_prometheus_header() {
+        // Two samples: count 2, varint(1000) = 0xd0 0x0f, then the value.
+        let c = encode(&[(1000, 1.0), (2000, 1.0)]);
+        assert_eq!(&c[..4], &[0, 2, 0xd0, 0x0f]);
+        assert_eq!(&c[4..12], &1.0f64.to_bits().to_be_bytes());
+        // uvarint(1000) then a single 0 bit for the unchanged value.
+        assert_eq!(&c[12..], &[0xe8, 0x07, 0x00]);
+    }
+
+    #[test]
+    fn truncated_chunk_is_an_error_not_a_panic() {
+        let samples: Vec<(i64, f64)> = (0..120).map(|i| (i * 15_000, i as f64 * 1.1)).collect();
+        let c = encode(&samples);
+        for cut in 0..c.len() {
+            let r = decode_all(&c[..cut]);
+            assert!(r.is_err() || r.unwrap().len() < samples.len());
+        }
+    }
+
+    #[test]
+    fn regular_counters_take_little_space() {
+        let samples: Vec<(i64, f64)> = (0..120).map(|i| (i * 15_000, (i * 100) as f64)).collect();
+        let c = encode(&samples);
+        assert!(c.len() < 120 * 3, "{} bytes", c.len());
+    }
+
+    fn arb_value() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            any::<f64>(),
+            Just(f64::from_bits(STALE_NAN_BITS)),
+            Just(f64::NAN),
+            (0u32..1000).prop_map(|x| f64::from(x) / 10.0),
+            Just(42.0),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn prop_round_trip(
+            start in -1_000_000_000_000i64..1_000_000_000_000i64,
+            steps in prop::collection::vec((1i64..(1i64 << 40), arb_value()), 0..300),
+        ) {
+            let mut t = start;
+            let mut samples = Vec::new();
+            for (d, v) in steps {
+                // Mostly regular steps, sometimes wild ones.
+                t += if d % 3 == 0 { d } else { 15_000 + d % 7 };
+                samples.push((t, v));
+            }
+            let c = encode(&samples);
+            prop_assert_eq!(num_samples(&c), samples.len());
+            let got = decode_all(&c).unwrap();
+            prop_assert!(bits_eq(&got, &samples));
+        }
+
+        #[test]
+        fn prop_garbage_never_panics(data in prop::collection::vec(any::<u8>(), 0..200)) {
+            let _ = decode_all(&data);
+        }
+    }
+}
