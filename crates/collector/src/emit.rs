@@ -72,11 +72,19 @@ impl Emitter {
     }
 
     /// The families sorted by name, each family's samples sorted by label
-    /// set, as node_exporter's registry hands them out.
+    /// set, as node_exporter's registry hands them out. Histograms and
+    /// summaries (from text files) keep their given order, so buckets stay
+    /// in `le` order before `_sum` and `_count`.
     pub(crate) fn into_families(self) -> Vec<MetricFamily> {
         let mut fams = self.families;
         fams.sort_by(|a, b| a.name.cmp(&b.name));
         for f in &mut fams {
+            if matches!(
+                f.metadata.metric_type,
+                MetricType::Histogram | MetricType::Summary
+            ) {
+                continue;
+            }
             f.samples.sort_by(|a, b| a.labels.cmp(&b.labels));
         }
         fams
