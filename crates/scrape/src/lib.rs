@@ -1,0 +1,82 @@
+//! Telltale's ingestion paths other than the exposition parser: scrape
+//! configuration, relabelling, service discovery, scrape loops, the
+//! Pushgateway-compatible push API and the remote write receiver. Every
+//! path ends in [`telltale_model::Appendable::appender`].
+//!
+//! # Overview
+//!
+//! A Prometheus `scrape_configs` section is parsed by [`parse_config`]
+//! into [`ScrapeConfig`]s. A [`ScrapeManager`] runs them: per job a pool
+//! discovers targets ([`discovery`]: static, file and HTTP), builds them
+//! with [`relabel`]ling ([`target`]), and runs one loop per target that
+//! scrapes at the target's slot in the interval, appends the samples with
+//! `honor_labels`/`honor_timestamps` semantics, limits and
+//! `metric_relabel_configs`, writes the report series (`up`,
+//! `scrape_duration_seconds`, ...) and stale markers for vanished series and
+//! vanished targets. [`ScrapeManager::apply_config`] reloads without
+//! restarting loops of unchanged targets; [`ScrapeManager::targets`] and
+//! [`ScrapeManager::metadata`] feed the HTTP API.
+//!
+//! # Example
+//!
+//! ```
+//! use telltale_scrape::{parse_config, relabel, target::{TargetOutcome, targets_from_group}};
+//! use telltale_scrape::discovery::static_groups;
+//!
+//! let yaml = r#"
+//! scrape_configs:
+//!   - job_name: node
+//!     scrape_interval: 15s
+//!     static_configs: [{targets: ['127.0.0.1:9100'], labels: {env: prod}}]
+//!     relabel_configs:
+//!       - {source_labels: [env], target_label: tier, replacement: 'tier-$1'}
+//! "#;
+//! let cfg = &parse_config(yaml, "prometheus.yml").unwrap().scrape_configs[0];
+//! let groups = static_groups(&cfg.static_configs);
+//! let TargetOutcome::Active(t) = &targets_from_group(cfg, &groups[0])[0] else { panic!() };
+//! assert_eq!(t.url, "http://127.0.0.1:9100/metrics");
+//! assert_eq!(t.series_labels().get("tier"), "tier-prod");
+//! assert_eq!(t.series_labels().get("instance"), "127.0.0.1:9100");
+//! ```
+//!
+//! Running the jobs (inside a tokio runtime):
+//!
+//! ```no_run
+//! # async fn run(storage: std::sync::Arc<dyn telltale_model::Appendable>) {
+//! let cfg = telltale_scrape::parse_config("scrape_configs: [{job_name: a}]", "p.yml").unwrap();
+//! let mgr = telltale_scrape::ScrapeManager::new(storage).unwrap();
+//! mgr.apply_config(&cfg.scrape_configs).unwrap();
+//! for t in mgr.targets() {
+//!     println!("{} {} {}", t.scrape_url, t.health.as_str(), t.last_error);
+//! }
+//! # }
+//! ```
+//!
+//! # Layout
+//!
+//! - [`config`] holds the YAML model, defaults and validation; [`duration`]:
+//!   Prometheus durations and byte sizes.
+//! - [`relabel`] holds every relabel action.
+//! - [`discovery`] holds target groups from static, file and HTTP sources.
+//! - [`target`] holds groups to targets (`PopulateLabels`).
+//! - [`scrape`] holds `append` (the pure body-to-samples core), `fetch` (one
+//!   HTTP scrape), `scrape_loop`, the pool and the [`ScrapeManager`].
+//! - [`client`] holds HTTP client, credentials, bounded body reads.
+//! - [`error`] holds [`ScrapeError`].
+
+pub mod client;
+pub mod config;
+pub mod discovery;
+pub mod duration;
+pub mod error;
+pub mod relabel;
+pub mod scrape;
+pub mod target;
+
+pub use config::{GlobalConfig, ScrapeConfig, ScrapeSection, parse_config};
+pub use error::ScrapeError;
+pub use relabel::{RelabelConfig, relabel};
+pub use scrape::manager::{ScrapeManager, TargetMetadata, TargetStatus};
+pub use scrape::pool::DroppedTarget;
+pub use scrape::scrape_loop::Health;
+pub use target::Target;

@@ -1,0 +1,547 @@
+//! From a scraped body to appended samples: the pure core of a scrape.
+//!
+//! [`append_scrape`] parses the body, merges target labels (with
+//! `honor_labels` semantics), runs `metric_relabel_configs`, enforces the
+//! limits, appends every sample at the scrape time (or the exposed time
+//! with `honor_timestamps`), and appends a stale marker for every series
+//! of the previous scrape that is gone. Any error leaves the appender for
+//! the caller to roll back and the [`ScrapeCache`] as it was, so the next
+//! scrape still sees the last good state.
+
+use std::collections::{BTreeMap, HashMap};
+
+use telltale_exposition::{Entry, Format, Parser};
+use telltale_model::{Appender, Labels, LabelsBuilder, MetricMetadata, SeriesRef, stale_nan};
+
+use crate::error::ScrapeError;
+use crate::relabel::{RelabelConfig, relabel_builder};
+
+/// The settings of a job that shape how samples are stored.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AppendSettings {
+    /// Scraped labels win over target labels.
+    pub honor_labels: bool,
+    /// Use exposed timestamps.
+    pub honor_timestamps: bool,
+    /// Track staleness of series with explicit timestamps too.
+    pub track_timestamps_staleness: bool,
+    /// Most samples per scrape after relabelling (0 = none).
+    pub sample_limit: usize,
+    /// Most labels per series (0 = none).
+    pub label_limit: usize,
+    /// Longest label name (0 = none).
+    pub label_name_length_limit: usize,
+    /// Longest label value (0 = none).
+    pub label_value_length_limit: usize,
+    /// `metric_relabel_configs`.
+    pub metric_relabel: Vec<RelabelConfig>,
+}
+
+impl AppendSettings {
+    /// The settings of a job.
+    pub fn from_config(c: &crate::config::ScrapeConfig) -> Self {
+        let u = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        AppendSettings {
+            honor_labels: c.honor_labels,
+            honor_timestamps: c.honor_timestamps,
+            track_timestamps_staleness: c.track_timestamps_staleness,
+            sample_limit: u(c.sample_limit),
+            label_limit: u(c.label_limit),
+            label_name_length_limit: u(c.label_name_length_limit),
+            label_value_length_limit: u(c.label_value_length_limit),
+            metric_relabel: c.metric_relabel_configs.clone(),
+        }
+    }
+}
+
+/// A cached translation of one exposed series.
+#[derive(Debug, Clone)]
+struct CacheEntry {
+    /// The final labels, or `None` if metric relabelling drops the series.
+    labels: Option<Labels>,
+    /// The storage reference last returned for it.
+    series_ref: SeriesRef,
+    /// The scrape iteration that last saw it (for pruning).
+    seen: u64,
+}
+
+/// What a scrape loop remembers between scrapes: exposed text to final
+/// labels, the series of the last successful scrape (for stale markers)
+/// and the metadata of the last successful scrape.
+#[derive(Debug, Default, Clone)]
+pub struct ScrapeCache {
+    entries: HashMap<Box<[u8]>, CacheEntry>,
+    /// Series appended by the last scrape that count for staleness.
+    prev: HashMap<Labels, SeriesRef>,
+    /// Family name to metadata, from the last successful scrape.
+    pub metadata: BTreeMap<String, MetricMetadata>,
+    iteration: u64,
+}
+
+impl ScrapeCache {
+    /// The series of the last successful scrape.
+    pub fn series(&self) -> impl Iterator<Item = &Labels> {
+        self.prev.keys()
+    }
+
+    /// Forgets every translation (the target labels or settings changed)
+    /// but keeps the series set, so staleness carries over.
+    pub fn clear_translations(&mut self) {
+        self.entries.clear();
+    }
+
+    /// Appends a stale marker at `t` for every series of the last scrape and
+    /// forgets them.
+    ///
+    /// # Errors
+    ///
+    /// A storage error other than a per-sample one.
+    pub fn mark_all_stale(&mut self, app: &mut dyn Appender, t: i64) -> Result<(), ScrapeError> {
+        for (l, r) in self.prev.drain() {
+            match app.append(r, &l, t, stale_nan()) {
+                Ok(_) => {}
+                Err(e) if e.is_sample_error() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The counts of one scrape, for the report series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AppendStats {
+    /// Samples in the body (`scrape_samples_scraped`).
+    pub scraped: usize,
+    /// Samples after metric relabelling
+    /// (`scrape_samples_post_metric_relabeling`).
+    pub post_relabel: usize,
+    /// Series not in the previous scrape (`scrape_series_added`).
+    pub series_added: usize,
+    /// Samples the storage rejected one by one (out of order, duplicate...).
+    pub rejected: usize,
+    /// Stale markers appended for vanished series.
+    pub stale: usize,
+}
+
+/// Merges target labels into exposed labels as Prometheus does: with
+/// `honor_labels` the exposed value wins; otherwise the target value wins
+/// and the exposed one is kept as `exported_<name>` (prefixed again while
+/// that name is taken).
+pub fn merge_target_labels(b: &mut LabelsBuilder, target: &Labels, honor: bool) {
+    if honor {
+        for l in target.iter() {
+            if b.get(&l.name).is_empty() {
+                b.set(&l.name, &l.value);
+            }
+        }
+        return;
+    }
+    let mut conflicts: Vec<(String, String)> = Vec::new();
+    for l in target.iter() {
+        let existing = b.get(&l.name);
+        if !existing.is_empty() {
+            conflicts.push((l.name.clone(), existing.to_string()));
+        }
+        b.set(&l.name, &l.value);
+    }
+    for (name, value) in conflicts {
+        let mut n = format!("exported_{name}");
+        while !b.get(&n).is_empty() {
+            n = format!("exported_{n}");
+        }
+        b.set(&n, &value);
+    }
+}
+
+fn check_limits(l: &Labels, s: &AppendSettings) -> Result<(), ScrapeError> {
+    let err = |message: String| ScrapeError::LabelLimit {
+        series: l.to_string(),
+        message,
+    };
+    if s.label_limit > 0 && l.len() > s.label_limit {
+        return Err(err(format!("{} labels, limit {}", l.len(), s.label_limit)));
+    }
+    for lab in l.iter() {
+        if s.label_name_length_limit > 0 && lab.name.len() > s.label_name_length_limit {
+            return Err(err(format!(
+                "label name {:?} longer than {}",
+                lab.name, s.label_name_length_limit
+            )));
+        }
+        if s.label_value_length_limit > 0 && lab.value.len() > s.label_value_length_limit {
+            return Err(err(format!(
+                "value of label {:?} longer than {}",
+                lab.name, s.label_value_length_limit
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn translate(
+    s: &telltale_exposition::Series<'_>,
+    target: &Labels,
+    settings: &AppendSettings,
+) -> Option<Labels> {
+    let mut b = LabelsBuilder::new();
+    b.set(telltale_model::METRIC_NAME, &s.name());
+    for (n, v) in s.labels() {
+        b.set(&n, &v);
+    }
+    merge_target_labels(&mut b, target, settings.honor_labels);
+    if !relabel_builder(&mut b, &settings.metric_relabel) {
+        return None;
+    }
+    Some(b.build())
+}
+
+fn parse_error(body: &[u8], e: &telltale_exposition::Error) -> ScrapeError {
+    let _ = body;
+    ScrapeError::Parse {
+        line: e.position().line,
+        message: e.to_string(),
+    }
+}
+
+/// Parses `body` and appends its samples at `t` (milliseconds).
+///
+/// # Errors
+///
+/// [`ScrapeError::Parse`] for a malformed body, [`ScrapeError::SampleLimit`]
+/// and [`ScrapeError::LabelLimit`] when a limit is exceeded, and storage
+/// failures. On error the caller must roll the appender back; the cache is
+/// unchanged.
+pub fn append_scrape(
+    app: &mut dyn Appender,
+    body: &[u8],
+    format: Format,
+    t: i64,
+    target: &Labels,
+    settings: &AppendSettings,
+    cache: &mut ScrapeCache,
+) -> Result<AppendStats, ScrapeError> {
+    let iteration = cache.iteration + 1;
+    let mut stats = AppendStats::default();
+    let mut metadata: BTreeMap<String, MetricMetadata> = BTreeMap::new();
+    // Key into `cache.entries`, timestamp, value, explicit timestamp.
+    let mut batch: Vec<(Box<[u8]>, i64, f64, bool)> = Vec::new();
+    for entry in Parser::new(body, format) {
+        let entry = entry.map_err(|e| parse_error(body, &e))?;
+        let s = match entry {
+            Entry::Series(s) => s,
+            Entry::Help { name, text } => {
+                metadata.entry(name.into_owned()).or_default().help = text.into_owned();
+                continue;
+            }
+            Entry::Type { name, metric_type } => {
+                metadata.entry(name.into_owned()).or_default().metric_type = metric_type;
+                continue;
+            }
+            Entry::Unit { name, unit } => {
+                metadata.entry(name.into_owned()).or_default().unit = unit.to_string();
+                continue;
+            }
+            Entry::Comment(_) => continue,
+        };
+        if s.is_created() {
+            continue;
+        }
+        stats.scraped += 1;
+        let key = s.text();
+        let entry = match cache.entries.get_mut(key) {
+            Some(e) => e,
+            None => {
+                let labels = translate(&s, target, settings);
+                if let Some(l) = &labels {
+                    if !l.has(telltale_model::METRIC_NAME) {
+                        return Err(ScrapeError::LabelLimit {
+                            series: l.to_string(),
+                            message: "no metric name after relabelling".into(),
+                        });
+                    }
+                    check_limits(l, settings)?;
+                }
+                cache.entries.entry(key.into()).or_insert(CacheEntry {
+                    labels,
+                    series_ref: 0,
+                    seen: 0,
+                })
+            }
+        };
+        entry.seen = iteration;
+        if entry.labels.is_none() {
+            continue;
+        }
+        stats.post_relabel += 1;
+        if settings.sample_limit > 0 && stats.post_relabel > settings.sample_limit {
+            // Count the rest for the error message without storing them.
+            return Err(ScrapeError::SampleLimit {
+                limit: settings.sample_limit,
+                got: stats.post_relabel,
+            });
+        }
+        let explicit = settings.honor_timestamps && s.timestamp.is_some();
+        let ts = if explicit {
+            s.timestamp.unwrap_or(t)
+        } else {
+            t
+        };
+        batch.push((key.into(), ts, s.value, explicit));
+    }
+    // Every check passed: append.
+    let mut current: HashMap<Labels, SeriesRef> = HashMap::with_capacity(batch.len());
+    for (key, ts, v, explicit) in batch {
+        let Some(e) = cache.entries.get_mut(&key) else {
+            continue;
+        };
+        let Some(labels) = &e.labels else { continue };
+        if current.contains_key(labels) {
+            // A duplicate series within one scrape: Prometheus keeps the
+            // first sample and counts the rest as rejected.
+            stats.rejected += 1;
+            continue;
+        }
+        match app.append(e.series_ref, labels, ts, v) {
+            Ok(r) => e.series_ref = r,
+            Err(err) if err.is_sample_error() => {
+                stats.rejected += 1;
+            }
+            Err(err) => return Err(err.into()),
+        }
+        if !cache.prev.contains_key(labels) {
+            stats.series_added += 1;
+        }
+        if !explicit || settings.track_timestamps_staleness {
+            current.insert(labels.clone(), e.series_ref);
+        }
+    }
+    for (l, r) in cache.prev.iter() {
+        if !current.contains_key(l) {
+            match app.append(*r, l, t, stale_nan()) {
+                Ok(_) => stats.stale += 1,
+                Err(e) if e.is_sample_error() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    cache.prev = current;
+    cache.metadata = metadata;
+    cache.iteration = iteration;
+    // Forget translations not seen for a few scrapes, so a target whose
+    // series churn does not grow the cache without bound.
+    if iteration.is_multiple_of(4) {
+        cache.entries.retain(|_, e| e.seen + 4 > iteration);
+    }
+    Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use telltale_model::{Appendable, Matcher, MemStorage, Queryable, is_stale_nan};
+
+    fn target() -> Labels {
+        Labels::from_pairs(&[("instance", "h:1"), ("job", "j")])
+    }
+
+    fn run(
+        db: &MemStorage,
+        body: &str,
+        t: i64,
+        s: &AppendSettings,
+        cache: &mut ScrapeCache,
+    ) -> Result<AppendStats, ScrapeError> {
+        let mut app = db.appender();
+        let r = append_scrape(
+            app.as_mut(),
+            body.as_bytes(),
+            Format::Text,
+            t,
+            &target(),
+            s,
+            cache,
+        );
+        match r {
+            Ok(_) => app.commit().unwrap(),
+            Err(_) => app.rollback(),
+        }
+        r
+    }
+
+    fn values(db: &MemStorage, name: &str) -> Vec<(Labels, Vec<(i64, f64)>)> {
+        let q = db.querier(i64::MIN, i64::MAX).unwrap();
+        let mut out = Vec::new();
+        for mut s in q
+            .select(&Default::default(), &[Matcher::equal("__name__", name)])
+            .unwrap()
+        {
+            let v = s
+                .samples
+                .collect_all()
+                .unwrap()
+                .into_iter()
+                .map(|x| (x.t, x.v))
+                .collect();
+            out.push((s.labels, v));
+        }
+        out
+    }
+
+    fn settings() -> AppendSettings {
+        AppendSettings {
+            honor_timestamps: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn appends_with_target_labels_and_metadata() {
+        let db = MemStorage::new();
+        let mut c = ScrapeCache::default();
+        let st = run(
+            &db,
+            "# HELP a An a.\n# TYPE a gauge\na{x=\"1\"} 5\nb 2 123\n",
+            1000,
+            &settings(),
+            &mut c,
+        )
+        .unwrap();
+        assert_eq!(st.scraped, 2);
+        assert_eq!(st.series_added, 2);
+        let a = values(&db, "a");
+        assert_eq!(
+            a[0].0,
+            Labels::from_pairs(&[
+                ("__name__", "a"),
+                ("instance", "h:1"),
+                ("job", "j"),
+                ("x", "1")
+            ])
+        );
+        assert_eq!(a[0].1, vec![(1000, 5.0)]);
+        assert_eq!(values(&db, "b")[0].1, vec![(123, 2.0)]);
+        assert_eq!(c.metadata["a"].help, "An a.");
+        assert_eq!(
+            c.metadata["a"].metric_type,
+            telltale_model::MetricType::Gauge
+        );
+    }
+
+    #[test]
+    fn honor_labels_off_renames_conflicts() {
+        let mut b = LabelsBuilder::new();
+        b.set("job", "exposed").set("exported_job", "x");
+        merge_target_labels(&mut b, &target(), false);
+        let l = b.build();
+        assert_eq!(l.get("job"), "j");
+        assert_eq!(l.get("exported_exported_job"), "exposed");
+        let mut b = LabelsBuilder::new();
+        b.set("job", "exposed");
+        merge_target_labels(&mut b, &target(), true);
+        assert_eq!(b.build().get("job"), "exposed");
+    }
+
+    #[test]
+    fn vanished_series_get_stale_markers() {
+        let db = MemStorage::new();
+        let mut c = ScrapeCache::default();
+        run(&db, "a 1\nb 1\n", 1000, &settings(), &mut c).unwrap();
+        let st = run(&db, "a 2\n", 2000, &settings(), &mut c).unwrap();
+        assert_eq!(st.stale, 1);
+        let b = values(&db, "b");
+        assert_eq!(b[0].1.len(), 2);
+        assert!(is_stale_nan(b[0].1[1].1));
+        // Explicit timestamps are not tracked by default.
+        run(&db, "a 2\nc 1 1500\n", 3000, &settings(), &mut c).unwrap();
+        run(&db, "a 2\n", 4000, &settings(), &mut c).unwrap();
+        assert_eq!(values(&db, "c")[0].1.len(), 1);
+    }
+
+    #[test]
+    fn honor_timestamps_off_uses_scrape_time() {
+        let db = MemStorage::new();
+        let mut c = ScrapeCache::default();
+        let s = AppendSettings::default();
+        run(&db, "a 1 5\n", 1000, &s, &mut c).unwrap();
+        assert_eq!(values(&db, "a")[0].1, vec![(1000, 1.0)]);
+    }
+
+    #[test]
+    fn sample_limit_fails_whole_scrape_and_keeps_cache() {
+        let db = MemStorage::new();
+        let mut c = ScrapeCache::default();
+        let s = AppendSettings {
+            sample_limit: 2,
+            ..settings()
+        };
+        run(&db, "a 1\n", 1000, &s, &mut c).unwrap();
+        let e = run(&db, "a 1\nb 1\nc 1\n", 2000, &s, &mut c).unwrap_err();
+        assert!(matches!(e, ScrapeError::SampleLimit { limit: 2, got: 3 }));
+        assert_eq!(db.series_count(), 1);
+        assert_eq!(c.series().count(), 1);
+    }
+
+    #[test]
+    fn label_limits() {
+        let db = MemStorage::new();
+        let mut c = ScrapeCache::default();
+        // Like Prometheus, the count includes __name__ and the target labels.
+        let s = AppendSettings {
+            label_limit: 4,
+            ..settings()
+        };
+        assert!(run(&db, "a{x=\"1\"} 1\n", 0, &s, &mut c).is_ok());
+        let mut c = ScrapeCache::default();
+        assert!(matches!(
+            run(&db, "a{x=\"1\",y=\"2\"} 1\n", 0, &s, &mut c),
+            Err(ScrapeError::LabelLimit { .. })
+        ));
+        let s = AppendSettings {
+            label_name_length_limit: 3,
+            ..settings()
+        };
+        assert!(run(&db, "a{long=\"1\"} 1\n", 0, &s, &mut ScrapeCache::default()).is_err());
+        let s = AppendSettings {
+            label_value_length_limit: 3,
+            ..settings()
+        };
+        assert!(run(&db, "a{x=\"long\"} 1\n", 0, &s, &mut ScrapeCache::default()).is_err());
+    }
+
+    #[test]
+    fn metric_relabel_drops_and_counts() {
+        let db = MemStorage::new();
+        let mut c = ScrapeCache::default();
+        let s = AppendSettings {
+            metric_relabel: vec![
+                serde_saphyr::from_str("source_labels: [__name__]\nregex: 'go_.*'\naction: drop\n")
+                    .unwrap(),
+            ],
+            ..settings()
+        };
+        let st = run(&db, "go_x 1\nkeep 1\n", 0, &s, &mut c).unwrap();
+        assert_eq!((st.scraped, st.post_relabel), (2, 1));
+        assert!(values(&db, "go_x").is_empty());
+    }
+
+    #[test]
+    fn parse_error_leaves_storage_and_cache_intact() {
+        let db = MemStorage::new();
+        let mut c = ScrapeCache::default();
+        run(&db, "a 1\n", 1000, &settings(), &mut c).unwrap();
+        let e = run(&db, "a 2\nb{ 1\n", 2000, &settings(), &mut c).unwrap_err();
+        assert!(matches!(e, ScrapeError::Parse { line: 2, .. }), "{e:?}");
+        assert_eq!(values(&db, "a")[0].1, vec![(1000, 1.0)]);
+        assert_eq!(c.series().count(), 1);
+    }
+
+    #[test]
+    fn duplicate_series_in_one_scrape_keep_the_first() {
+        let db = MemStorage::new();
+        let mut c = ScrapeCache::default();
+        let st = run(&db, "a 1\na 2\n", 0, &settings(), &mut c).unwrap();
+        assert_eq!(st.rejected, 1);
+        assert_eq!(values(&db, "a")[0].1, vec![(0, 1.0)]);
+    }
+}
