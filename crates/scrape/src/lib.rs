@@ -69,12 +69,15 @@ pub mod config;
 pub mod discovery;
 pub mod duration;
 pub mod error;
+pub mod push;
 pub mod relabel;
 pub mod scrape;
 pub mod target;
 
 pub use config::{GlobalConfig, ScrapeConfig, ScrapeSection, parse_config};
 pub use error::ScrapeError;
+pub use push::router::push_router;
+pub use push::{PushConfig, PushMode, PushState};
 pub use relabel::{RelabelConfig, relabel};
 pub use scrape::manager::{ScrapeManager, TargetMetadata, TargetStatus};
 pub use scrape::pool::DroppedTarget;

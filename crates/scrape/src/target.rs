@@ -154,7 +154,10 @@ pub fn populate(cfg: &ScrapeConfig, mut b: LabelsBuilder) -> TargetOutcome {
         Ok(d) if !d.is_zero() => d,
         Ok(_) => return TargetOutcome::Invalid(discovered, "scrape timeout cannot be 0".into()),
         Err(e) => {
-            return TargetOutcome::Invalid(discovered, format!("error parsing scrape timeout: {e}"));
+            return TargetOutcome::Invalid(
+                discovered,
+                format!("error parsing scrape timeout: {e}"),
+            );
         }
     };
     if timeout > interval {

@@ -187,6 +187,8 @@ fn translate(
     let mut b = LabelsBuilder::new();
     b.set(telltale_model::METRIC_NAME, &s.name());
     for (n, v) in s.labels() {
+        // `le="1"` and `le="1.0"` name the same series, as in Prometheus 3.
+        let v = telltale_exposition::normalize_float_label(s.metric_type, &n, v);
         b.set(&n, &v);
     }
     merge_target_labels(&mut b, target, settings.honor_labels);
