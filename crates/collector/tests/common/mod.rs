@@ -141,3 +141,65 @@ pub fn type_name(f: &MetricFamily) -> &'static str {
         _ => "other",
     }
 }
+
+/// The samples of a text-format page as `(series key, value)`, the key
+/// being the name and the non-empty labels in name order.
+pub fn read_samples(text: &str) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let name_end = line.find(['{', ' ']).unwrap_or(line.len());
+        let name = &line[..name_end];
+        let (labels, rest) = if line[name_end..].starts_with('{') {
+            let close = line.rfind('}').unwrap_or(line.len() - 1);
+            (split_labels(&line[name_end + 1..close]), &line[close + 1..])
+        } else {
+            (Vec::new(), &line[name_end..])
+        };
+        let Some(v) = rest
+            .split_ascii_whitespace()
+            .next()
+            .and_then(|v| v.parse::<f64>().ok())
+        else {
+            continue;
+        };
+        let mut labels: Vec<(String, String)> =
+            labels.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        labels.sort();
+        out.insert(series_key(name, &labels), v);
+    }
+    out
+}
+
+/// `name{a="1",b="2"}` with labels in the order given.
+pub fn series_key(name: &str, labels: &[(String, String)]) -> String {
+    let mut k = name.to_string();
+    k.push('{');
+    for (i, (n, v)) in labels.iter().enumerate() {
+        if i > 0 {
+            k.push(',');
+        }
+        let _ = write!(k, "{n}={v:?}");
+    }
+    k.push('}');
+    k
+}
+
+/// Our families as `(series key, value)`.
+pub fn our_samples(fams: &[MetricFamily]) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    for f in fams {
+        for s in &f.samples {
+            let labels: Vec<(String, String)> = s
+                .labels
+                .iter()
+                .filter(|l| l.name != "__name__")
+                .map(|l| (l.name.clone(), l.value.clone()))
+                .collect();
+            out.insert(series_key(s.labels.metric_name(), &labels), s.value);
+        }
+    }
+    out
+}
