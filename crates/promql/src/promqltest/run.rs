@@ -1,0 +1,280 @@
+//! Running parsed scripts against the engine and comparing results.
+
+use std::collections::BTreeMap;
+
+use telltale_model::{Labels, MemStorage, Sample};
+
+use super::script::{Command, Eval, Matcher, Point};
+use crate::engine::{CancelToken, Engine, EngineOptions};
+use crate::eval::almost_equal;
+use crate::value::{QueryResult, Value, format_float};
+
+/// The engine settings test scripts assume.
+pub fn test_engine() -> Engine {
+    Engine::new(EngineOptions {
+        enable_experimental: true,
+        ..EngineOptions::default()
+    })
+}
+
+fn float_eq(a: f64, b: f64) -> bool {
+    if a.is_nan() && b.is_nan() {
+        return telltale_model::is_stale_nan(a) == telltale_model::is_stale_nan(b);
+    }
+    almost_equal(a, b, 1e-6)
+}
+
+/// Loads series lines into `db`.
+pub(crate) fn load(db: &MemStorage, interval: i64, series: &[super::script::SeriesLine]) {
+    let mut block: BTreeMap<Labels, Vec<Sample>> = BTreeMap::new();
+    for s in series {
+        let samples = s
+            .points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| match p {
+                Point::Float(v) => Some(Sample::new(i as i64 * interval, *v)),
+                _ => None,
+            })
+            .collect();
+        block.insert(s.labels.clone(), samples);
+    }
+    for (l, s) in block {
+        db.insert(l, s);
+    }
+}
+
+/// Runs one eval; `Err` carries the reason it failed.
+pub(crate) fn run_eval(engine: &Engine, db: &MemStorage, ev: &Eval) -> Result<(), String> {
+    let cancel = CancelToken::new();
+    let res = match ev.range {
+        Some((s, e, st)) => engine.range_query(db, &ev.expr, s, e, st, &cancel),
+        None => engine.instant_query(db, &ev.expr, ev.at, &cancel),
+    };
+    let ex = &ev.expect;
+    if let Some(m) = &ex.fail {
+        return match res {
+            Ok(_) => Err("expected the query to fail, but it succeeded".into()),
+            Err(e) => {
+                let msg = e.to_string();
+                match m {
+                    Some(m) if !m.matches(&msg) => {
+                        Err(format!("error {msg:?} does not match expected {m:?}"))
+                    }
+                    _ => Ok(()),
+                }
+            }
+        };
+    }
+    let r = res.map_err(|e| format!("unexpected error: {e}"))?;
+    check_annotations(&r, ev)?;
+    check_value(&r.value, ev)
+}
+
+fn check_kind(
+    kind: &str,
+    got: &[String],
+    want: &[Option<Matcher>],
+    none: bool,
+) -> Result<(), String> {
+    if none && !got.is_empty() {
+        return Err(format!("expected no {kind} annotations, got {got:?}"));
+    }
+    if want.is_empty() {
+        return Ok(());
+    }
+    if got.is_empty() {
+        return Err(format!("expected {kind} annotations, got none"));
+    }
+    for w in want.iter().flatten() {
+        if !got.iter().any(|g| w.matches(g)) {
+            return Err(format!("expected {kind} annotation {w:?}, got {got:?}"));
+        }
+    }
+    if want.iter().all(Option::is_some) {
+        for g in got {
+            if !want.iter().flatten().any(|w| w.matches(g)) {
+                return Err(format!("unexpected {kind} annotation {g:?}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_annotations(r: &QueryResult, ev: &Eval) -> Result<(), String> {
+    let ex = &ev.expect;
+    check_kind("warn", &r.warnings, &ex.warn, ex.no_warn)?;
+    check_kind("info", &r.infos, &ex.info, ex.no_info)
+}
+
+fn series_points(points: &[Point], start: i64, step: i64) -> Result<Vec<(i64, f64)>, String> {
+    let mut out = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        match p {
+            Point::Float(v) => out.push((start + i as i64 * step, *v)),
+            Point::Missing => {}
+            Point::Histogram => {
+                return Err("native histogram expectations are not supported".into());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn show(l: &Labels) -> String {
+    l.to_string()
+}
+
+fn compare_matrix(
+    got: &[crate::value::RangeSeries],
+    ev: &Eval,
+    start: i64,
+    step: i64,
+) -> Result<(), String> {
+    let want = &ev.expect.series;
+    if got.len() != want.len() {
+        return Err(format!(
+            "expected {} series, got {}: {:?}",
+            want.len(),
+            got.len(),
+            got.iter().map(|s| show(&s.labels)).collect::<Vec<_>>()
+        ));
+    }
+    for w in want {
+        let g = got
+            .iter()
+            .find(|g| g.labels == w.labels)
+            .ok_or_else(|| format!("expected series {} not in result", show(&w.labels)))?;
+        let wp = series_points(&w.points, start, step)?;
+        let gp: Vec<(i64, f64)> = g.samples.iter().map(|s| (s.t, s.v)).collect();
+        let ok = wp.len() == gp.len()
+            && wp
+                .iter()
+                .zip(&gp)
+                .all(|(a, b)| a.0 == b.0 && float_eq(a.1, b.1));
+        if !ok {
+            let fmt = |v: &[(i64, f64)]| {
+                v.iter()
+                    .map(|(t, x)| format!("{}@{}", format_float(*x), t))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            return Err(format!(
+                "series {}: expected [{}], got [{}]",
+                show(&w.labels),
+                fmt(&wp),
+                fmt(&gp)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_value(v: &Value, ev: &Eval) -> Result<(), String> {
+    let ex = &ev.expect;
+    if let Some(s) = &ex.string {
+        return match v {
+            Value::String { v, .. } if v == s => Ok(()),
+            other => Err(format!("expected string {s:?}, got {other:?}")),
+        };
+    }
+    if let Some(want) = ex.scalar {
+        return match v {
+            Value::Scalar { v, .. } if float_eq(*v, want) => Ok(()),
+            other => Err(format!(
+                "expected scalar {}, got {other:?}",
+                format_float(want)
+            )),
+        };
+    }
+    match v {
+        Value::Matrix(m) => {
+            if let Some((s, _, st)) = ex.range_vector {
+                return compare_matrix(m, ev, s, st);
+            }
+            match ev.range {
+                Some((s, _, st)) => compare_matrix(m, ev, s, st),
+                None => {
+                    if m.is_empty() && ex.series.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(format!(
+                            "unexpected range vector result with {} series",
+                            m.len()
+                        ))
+                    }
+                }
+            }
+        }
+        Value::Vector(got) => {
+            let want = &ex.series;
+            if got.len() != want.len() {
+                return Err(format!(
+                    "expected {} samples, got {}: {}",
+                    want.len(),
+                    got.len(),
+                    got.iter()
+                        .map(|s| format!("{} {}", show(&s.labels), format_float(s.v)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            for (pos, w) in want.iter().enumerate() {
+                let idx = got
+                    .iter()
+                    .position(|g| g.labels == w.labels)
+                    .ok_or_else(|| format!("expected series {} not in result", show(&w.labels)))?;
+                if ex.ordered && idx != pos {
+                    return Err(format!(
+                        "series {} at position {}, expected {}",
+                        show(&w.labels),
+                        idx + 1,
+                        pos + 1
+                    ));
+                }
+                let wv = match w.points.as_slice() {
+                    [Point::Float(x)] => *x,
+                    [Point::Histogram] => {
+                        return Err("native histogram expectations are not supported".into());
+                    }
+                    _ => return Err(format!("expected one value for {}", show(&w.labels))),
+                };
+                if !float_eq(got[idx].v, wv) {
+                    return Err(format!(
+                        "series {}: expected {}, got {}",
+                        show(&w.labels),
+                        format_float(wv),
+                        format_float(got[idx].v)
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Value::Scalar { v, .. } => Err(format!("unexpected scalar result {}", format_float(*v))),
+        Value::String { v, .. } => Err(format!("unexpected string result {v:?}")),
+    }
+}
+
+/// Runs all commands; calls `report` with each eval's line and outcome
+/// (`None` when skipped).
+pub(crate) fn run_commands(
+    cmds: &[Command],
+    skip: &dyn Fn(usize) -> bool,
+    mut report: impl FnMut(&Eval, Option<Result<(), String>>),
+) {
+    let engine = test_engine();
+    let db = MemStorage::new();
+    for c in cmds {
+        match c {
+            Command::Clear => db.clear(),
+            Command::Load { interval, series } => load(&db, *interval, series),
+            Command::Eval(ev) => {
+                if skip(ev.line) {
+                    report(ev, None);
+                } else {
+                    report(ev, Some(run_eval(&engine, &db, ev)));
+                }
+            }
+        }
+    }
+}
