@@ -2,6 +2,7 @@
 //! full collection with the default collectors, averaged over N runs:
 //! `cargo run --release -p telltale-collector --example collect_cost -- 1000`.
 //! With `--print` it prints one collection's families and sample counts.
+//! It ends with the process's resident memory (`VmRSS`, peak `VmHWM`).
 
 use std::time::Instant;
 
@@ -53,4 +54,11 @@ fn main() {
         cpu * 1e3,
         wall * 1e3
     );
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        for line in status.lines() {
+            if line.starts_with("VmRSS") || line.starts_with("VmHWM") {
+                println!("{line}");
+            }
+        }
+    }
 }
