@@ -68,7 +68,74 @@ pub(crate) fn run_eval(engine: &Engine, db: &MemStorage, ev: &Eval) -> Result<()
     }
     let r = res.map_err(|e| format!("unexpected error: {e}"))?;
     check_annotations(&r, ev)?;
-    check_value(&r.value, ev)
+    check_value(&r.value, ev)?;
+    if ev.range.is_none() {
+        range_cross_check(engine, db, ev, &r.value)?;
+    }
+    Ok(())
+}
+
+/// Upstream's consistency check: an instant query must equal the middle
+/// step of the same query run as a range query around it.
+fn range_cross_check(engine: &Engine, db: &MemStorage, ev: &Eval, v: &Value) -> Result<(), String> {
+    let ex = &ev.expect;
+    if ex.ordered || ex.range_vector.is_some() || ex.string.is_some() {
+        return Ok(());
+    }
+    if ["start()", "end()", "range()", "step()"]
+        .iter()
+        .any(|f| ev.expr.contains(f))
+    {
+        return Ok(());
+    }
+    let want: Vec<(Labels, f64)> = match v {
+        Value::Vector(s) => s.iter().map(|s| (s.labels.clone(), s.v)).collect(),
+        Value::Scalar { v, .. } => vec![(Labels::empty(), *v)],
+        _ => return Ok(()),
+    };
+    let t = ev.at;
+    let r = engine
+        .range_query(
+            db,
+            &ev.expr,
+            t - 60_000,
+            t + 60_000,
+            60_000,
+            &CancelToken::new(),
+        )
+        .map_err(|e| format!("range cross-check failed: {e}"))?;
+    let Value::Matrix(m) = r.value else {
+        return Err("range cross-check did not return a matrix".into());
+    };
+    let mut got: Vec<(Labels, f64)> = m
+        .iter()
+        .filter_map(|s| {
+            s.samples
+                .iter()
+                .find(|p| p.t == t)
+                .map(|p| (s.labels.clone(), p.v))
+        })
+        .collect();
+    let mut want = want;
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    want.sort_by(|a, b| a.0.cmp(&b.0));
+    let same = got.len() == want.len()
+        && got
+            .iter()
+            .zip(&want)
+            .all(|(a, b)| a.0 == b.0 && float_eq(a.1, b.1));
+    if !same {
+        return Err(format!(
+            "range cross-check: instant result {:?} differs from the range query's middle step {:?}",
+            want.iter()
+                .map(|(l, v)| format!("{l} {}", format_float(*v)))
+                .collect::<Vec<_>>(),
+            got.iter()
+                .map(|(l, v)| format!("{l} {}", format_float(*v)))
+                .collect::<Vec<_>>()
+        ));
+    }
+    Ok(())
 }
 
 fn check_kind(
