@@ -78,6 +78,7 @@ impl<'a> Dec<'a> {
         self.data.len() - self.pos
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.pos >= self.data.len()
     }
@@ -103,13 +104,6 @@ impl<'a> Dec<'a> {
         let b = *self.data.get(self.pos).ok_or_else(|| self.err(what))?;
         self.pos += 1;
         Ok(b)
-    }
-
-    pub fn u32(&mut self, what: &'static str) -> DecResult<u32> {
-        let b = self.bytes(4, what)?;
-        let mut a = [0u8; 4];
-        a.copy_from_slice(b);
-        Ok(u32::from_le_bytes(a))
     }
 
     pub fn u64(&mut self, what: &'static str) -> DecResult<u64> {
@@ -170,13 +164,11 @@ mod tests {
         let mut b = Vec::new();
         b.put_uvarint(300);
         b.put_varint(-5);
-        b.put_u32(7);
         b.put_u64(u64::MAX);
         b.put_str("héllo");
         let mut d = Dec::new(&b);
         assert_eq!(d.uvarint("a").unwrap(), 300);
         assert_eq!(d.varint("b").unwrap(), -5);
-        assert_eq!(d.u32("c").unwrap(), 7);
         assert_eq!(d.u64("d").unwrap(), u64::MAX);
         assert_eq!(d.str("e").unwrap(), "héllo");
         assert!(d.is_empty());

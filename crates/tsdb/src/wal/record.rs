@@ -45,8 +45,45 @@ pub enum Record {
     Samples(Vec<RefSample>),
     /// Intervals deleted.
     Tombstones(Vec<RefTombstone>),
-    /// Head chunks of a series (checkpoints): reference and XOR chunks.
-    Chunks(Vec<(u64, Vec<Vec<u8>>)>),
+    /// Head state of series (checkpoints only).
+    Chunks(Vec<CheckpointSeries>),
+}
+
+/// What a chunk in a checkpoint is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkKind {
+    /// A closed in-order chunk.
+    Closed = 0,
+    /// The chunk that was being appended to.
+    Open = 1,
+    /// Out-of-order samples not yet in a block.
+    OutOfOrder = 2,
+}
+
+/// One chunk of a [`CheckpointSeries`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointChunk {
+    /// What the chunk is.
+    pub kind: ChunkKind,
+    /// Its first timestamp.
+    pub mint: i64,
+    /// Its last timestamp.
+    pub maxt: i64,
+    /// The XOR chunk bytes.
+    pub data: Vec<u8>,
+}
+
+/// The head state of one series in a checkpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointSeries {
+    /// The series reference.
+    pub r: u64,
+    /// The newest in-order timestamp ever accepted.
+    pub maxt: i64,
+    /// The value bits at `maxt`.
+    pub last_v: u64,
+    /// The chunks.
+    pub chunks: Vec<CheckpointChunk>,
 }
 
 /// Encodes a series record.
@@ -93,15 +130,20 @@ pub fn encode_tombstones(out: &mut Vec<u8>, ts: &[RefTombstone]) {
 }
 
 /// Encodes a chunks record.
-pub fn encode_chunks(out: &mut Vec<u8>, series: &[(u64, Vec<Vec<u8>>)]) {
+pub fn encode_chunks(out: &mut Vec<u8>, series: &[CheckpointSeries]) {
     out.put_u8(TYPE_CHUNKS);
     out.put_uvarint(series.len() as u64);
-    for (r, chunks) in series {
-        out.put_uvarint(*r);
-        out.put_uvarint(chunks.len() as u64);
-        for c in chunks {
-            out.put_uvarint(c.len() as u64);
-            out.extend_from_slice(c);
+    for s in series {
+        out.put_uvarint(s.r);
+        out.put_varint(s.maxt);
+        out.put_u64(s.last_v);
+        out.put_uvarint(s.chunks.len() as u64);
+        for c in &s.chunks {
+            out.put_u8(c.kind as u8);
+            out.put_varint(c.mint);
+            out.put_varint(c.maxt);
+            out.put_uvarint(c.data.len() as u64);
+            out.extend_from_slice(&c.data);
         }
     }
 }
@@ -150,16 +192,42 @@ pub(crate) fn decode(payload: &[u8]) -> DecResult<Record> {
         }
         TYPE_CHUNKS => {
             let n = d.len("chunk series count")?;
-            let mut out = Vec::with_capacity(n);
+            let mut out = Vec::with_capacity(n.min(1 << 16));
             for _ in 0..n {
                 let r = d.uvarint("chunk series ref")?;
+                let maxt = d.varint("series maxt")?;
+                let last_v = d.u64("series last value")?;
                 let nc = d.len("chunk count")?;
                 let mut chunks = Vec::with_capacity(nc);
                 for _ in 0..nc {
+                    let kind = match d.u8("chunk kind")? {
+                        0 => ChunkKind::Closed,
+                        1 => ChunkKind::Open,
+                        2 => ChunkKind::OutOfOrder,
+                        _ => {
+                            return Err(DecodeError {
+                                offset: d.pos() - 1,
+                                what: "known chunk kind",
+                            });
+                        }
+                    };
+                    let mint = d.varint("chunk mint")?;
+                    let maxt = d.varint("chunk maxt")?;
                     let len = d.len("chunk length")?;
-                    chunks.push(d.bytes(len, "chunk bytes")?.to_vec());
+                    let data = d.bytes(len, "chunk bytes")?.to_vec();
+                    chunks.push(CheckpointChunk {
+                        kind,
+                        mint,
+                        maxt,
+                        data,
+                    });
                 }
-                out.push((r, chunks));
+                out.push(CheckpointSeries {
+                    r,
+                    maxt,
+                    last_v,
+                    chunks,
+                });
             }
             Ok(Record::Chunks(out))
         }
@@ -170,7 +238,7 @@ pub(crate) fn decode(payload: &[u8]) -> DecResult<Record> {
     }
 }
 
-fn decode_samples_into(d: &mut Dec<'_>, out: &mut Vec<RefSample>) -> DecResult<()> {
+pub(crate) fn decode_samples_into(d: &mut Dec<'_>, out: &mut Vec<RefSample>) -> DecResult<()> {
     let n = d.len("sample count")?;
     if n == 0 {
         return Ok(());
@@ -230,7 +298,17 @@ mod tests {
         encode_tombstones(&mut b, &ts);
         assert_eq!(decode(&b).unwrap(), Record::Tombstones(ts));
 
-        let cs = vec![(4u64, vec![vec![1u8, 2, 3], vec![]])];
+        let cs = vec![CheckpointSeries {
+            r: 4,
+            maxt: 10,
+            last_v: 7,
+            chunks: vec![CheckpointChunk {
+                kind: ChunkKind::Open,
+                mint: 1,
+                maxt: 10,
+                data: vec![1, 2, 3],
+            }],
+        }];
         let mut b = Vec::new();
         encode_chunks(&mut b, &cs);
         assert_eq!(decode(&b).unwrap(), Record::Chunks(cs));

@@ -1,0 +1,251 @@
+//! The head's series index: series by reference and by label hash,
+//! postings per label pair, and the symbol table that interns label strings
+//! (and frees them when the last series using them goes away).
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use super::series::{MemSeries, Sym};
+
+/// A hasher for keys that are already well-mixed integers (or sequential
+/// ones): one multiplication.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct U64Hasher(u64);
+
+impl Hasher for U64Hasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+pub(crate) type U64Map<V> = HashMap<u64, V, BuildHasherDefault<U64Hasher>>;
+
+/// One shard of the series maps.
+#[derive(Default)]
+pub(crate) struct Shard {
+    pub by_ref: U64Map<Arc<MemSeries>>,
+    pub by_hash: U64Map<Vec<Arc<MemSeries>>>,
+}
+
+impl Shard {
+    pub fn find(&self, hash: u64, l: &telltale_model::Labels) -> Option<&Arc<MemSeries>> {
+        self.by_hash.get(&hash)?.iter().find(|s| s.labels_eq(l))
+    }
+}
+
+/// Interned strings.
+#[derive(Default)]
+pub(crate) struct Symbols {
+    set: HashSet<Sym>,
+}
+
+impl Symbols {
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(x) = self.set.get(s) {
+            return x.clone();
+        }
+        let x: Sym = Arc::from(s);
+        self.set.insert(x.clone());
+        x
+    }
+
+    /// Drops strings no series (and no posting) uses any more.
+    pub fn sweep(&mut self) -> usize {
+        let before = self.set.len();
+        self.set.retain(|s| Arc::strong_count(s) > 1);
+        before - self.set.len()
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.set.iter().map(|s| s.len()).sum()
+    }
+}
+
+/// Postings: for each label name and value, the sorted references of the
+/// series that have it.
+#[derive(Default)]
+pub(crate) struct Postings {
+    pub map: HashMap<Sym, HashMap<Sym, Vec<u64>>>,
+}
+
+impl Postings {
+    pub fn add(&mut self, s: &MemSeries) {
+        for (n, v) in s.labels.iter() {
+            let list = self
+                .map
+                .entry(n.clone())
+                .or_default()
+                .entry(v.clone())
+                .or_default();
+            // References grow, so pushing keeps the list sorted; a replayed
+            // series may come out of order.
+            match list.last() {
+                Some(&last) if last > s.r => {
+                    let i = list.partition_point(|&x| x < s.r);
+                    list.insert(i, s.r);
+                }
+                _ => list.push(s.r),
+            }
+        }
+    }
+
+    pub fn remove(&mut self, s: &MemSeries) {
+        for (n, v) in s.labels.iter() {
+            let Some(values) = self.map.get_mut(&**n) else {
+                continue;
+            };
+            if let Some(list) = values.get_mut(&**v) {
+                if let Ok(i) = list.binary_search(&s.r) {
+                    list.remove(i);
+                }
+                if list.is_empty() {
+                    values.remove(&**v);
+                }
+            }
+            if values.is_empty() {
+                self.map.remove(&**n);
+            }
+        }
+    }
+
+    pub fn get(&self, name: &str, value: &str) -> &[u64] {
+        self.map
+            .get(name)
+            .and_then(|m| m.get(value))
+            .map_or(&[], |v| v.as_slice())
+    }
+
+    /// The union of the lists of the values of `name` accepted by `f`.
+    pub fn union_where(&self, name: &str, f: impl Fn(&str) -> bool) -> Vec<u64> {
+        let Some(values) = self.map.get(name) else {
+            return Vec::new();
+        };
+        let mut out: Vec<u64> = Vec::new();
+        for (v, list) in values {
+            if f(v) {
+                out.extend_from_slice(list);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Intersects sorted lists.
+pub(crate) fn intersect(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len().min(b.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+/// `a` without the elements of `b` (both sorted).
+pub(crate) fn subtract(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len());
+    let mut j = 0;
+    for &x in a {
+        while j < b.len() && b[j] < x {
+            j += 1;
+        }
+        if j < b.len() && b[j] == x {
+            continue;
+        }
+        out.push(x);
+    }
+    out
+}
+
+/// Resolves matchers to a sorted list of ids over any postings source:
+/// `get(name, value)` gives one list, `union(name, f)` the union of the lists
+/// of values accepted by `f`, `all()` every id.
+pub(crate) fn resolve_matchers(
+    matchers: &[telltale_model::Matcher],
+    get: impl Fn(&str, &str) -> Vec<u64>,
+    union: impl Fn(&str, &dyn Fn(&str) -> bool) -> Vec<u64>,
+    all: impl Fn() -> Vec<u64>,
+) -> Vec<u64> {
+    use telltale_model::MatchOp;
+    let mut acc: Option<Vec<u64>> = None;
+    let mut subtracts: Vec<Vec<u64>> = Vec::new();
+    // Positive matchers (not matching the empty value) first: they narrow.
+    for m in matchers {
+        if m.matches_empty() {
+            // Selects series without the label too: remove the series whose
+            // value does not match instead.
+            let bad = union(&m.name, &|v| !m.matches(v));
+            subtracts.push(bad);
+            continue;
+        }
+        let list = match (m.op, m.set_values()) {
+            (MatchOp::Equal, _) => get(&m.name, &m.value),
+            (_, Some(vals)) => {
+                let mut out: Vec<u64> = Vec::new();
+                for v in vals {
+                    out.extend(get(&m.name, v));
+                }
+                out.sort_unstable();
+                out.dedup();
+                out
+            }
+            _ => union(&m.name, &|v| m.matches(v)),
+        };
+        acc = Some(match acc {
+            None => list,
+            Some(a) => intersect(&a, &list),
+        });
+        if acc.as_ref().is_some_and(|a| a.is_empty()) {
+            return Vec::new();
+        }
+    }
+    let mut out = acc.unwrap_or_else(all);
+    for s in subtracts {
+        out = subtract(&out, &s);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_operations() {
+        assert_eq!(intersect(&[1, 3, 5, 7], &[3, 4, 7]), vec![3, 7]);
+        assert_eq!(subtract(&[1, 3, 5, 7], &[3, 4, 7]), vec![1, 5]);
+    }
+
+    #[test]
+    fn symbols_are_freed_when_unused() {
+        let mut s = Symbols::default();
+        let a = s.intern("a");
+        let _b = s.intern("b");
+        assert_eq!(s.len(), 2);
+        drop(a);
+        assert_eq!(s.sweep(), 1);
+        assert_eq!(s.len(), 1);
+    }
+}
