@@ -14,6 +14,7 @@ use crate::error::CollectorError;
 /// Every collector this crate has, by node_exporter name, and whether it
 /// is enabled by default.
 pub(crate) const COLLECTORS: &[(&str, bool)] = &[
+    ("arp", true),
     ("cgroup", false),
     ("conntrack", true),
     ("cpu", true),
@@ -30,11 +31,14 @@ pub(crate) const COLLECTORS: &[(&str, bool)] = &[
     ("os", true),
     ("pressure", true),
     ("processes_top", false),
+    ("selinux", true),
     ("sockstat", true),
+    ("softnet", true),
     ("stat", true),
     ("textfile", true),
     ("thermal_zone", true),
     ("time", true),
+    ("udp_queues", true),
     ("uname", true),
     ("vmstat", true),
 ];

@@ -10,15 +10,11 @@ use telltale_collector::{CollectorConfig, Collectors};
 
 /// Families from node_exporter parts we do not implement (its own Go
 /// runtime and HTTP handler, and collectors outside our set).
-const OUT_OF_SCOPE: [&str; 9] = [
+const OUT_OF_SCOPE: [&str; 5] = [
     "go_",
     "process_",
     "promhttp_",
     "node_exporter_build_info",
-    "node_arp_",
-    "node_softnet_",
-    "node_selinux_",
-    "node_udp_queues",
     "node_timex_",
 ];
 

@@ -5,6 +5,7 @@ pub(crate) mod cpu;
 pub(crate) mod diskstats;
 pub mod filesystem;
 pub(crate) mod meminfo;
+pub(crate) mod net_misc;
 pub(crate) mod netclass;
 pub(crate) mod netdev;
 pub(crate) mod netstat;
@@ -32,6 +33,7 @@ pub(crate) fn build(
 ) -> Result<Box<dyn Collector>, CollectorError> {
     let p = &cfg.procfs;
     Ok(match name {
+        "arp" => Box::new(net_misc::Arp::new(p)),
         "cgroup" => Box::new(cgroup::Cgroup::new(
             cfg.cgroup_root
                 .clone()
@@ -73,11 +75,14 @@ pub(crate) fn build(
         "os" => Box::new(system::Os::new(&cfg.rootfs)),
         "pressure" => Box::new(vmstat::Pressure::new(p)),
         "processes_top" => Box::new(processes_top::ProcessesTop::new(p, cfg.processes_top_n)),
+        "selinux" => Box::new(system::Selinux::new(&cfg.sysfs, &cfg.rootfs)),
         "sockstat" => Box::new(netstat::Sockstat::new(p)),
+        "softnet" => Box::new(net_misc::Softnet::new(p)),
         "stat" => Box::new(stat::Stat::new(p)),
         "textfile" => Box::new(textfile::Textfile::new(cfg.textfile_dir.as_deref())),
         "thermal_zone" => Box::new(sensors::ThermalZone::new(&cfg.sysfs)),
         "time" => Box::new(system::Time::new(&cfg.rootfs, &cfg.sysfs)),
+        "udp_queues" => Box::new(net_misc::UdpQueues::new(p)),
         "uname" => Box::new(system::Uname::new(p)),
         "vmstat" => Box::new(vmstat::Vmstat::new(p, cfg.vmstat_fields.clone())),
         other => return Err(CollectorError::UnknownCollector(other.to_string())),

@@ -262,3 +262,61 @@ mod tests {
         assert_eq!(version_number(""), 0.0);
     }
 }
+
+/// `selinux`: whether SELinux is enabled and its modes.
+pub(crate) struct Selinux {
+    selinuxfs: PathBuf,
+    config: PathBuf,
+}
+
+impl Selinux {
+    pub(crate) fn new(sysfs: &Path, rootfs: &Path) -> Self {
+        Selinux {
+            selinuxfs: sysfs.join("fs/selinux"),
+            config: rootfs.join("etc/selinux/config"),
+        }
+    }
+}
+
+/// SELinux modes as node_exporter numbers them.
+fn selinux_mode(word: &str) -> f64 {
+    match word.trim().to_ascii_lowercase().as_str() {
+        "enforcing" | "1" => 1.0,
+        "permissive" | "0" => 0.0,
+        _ => -1.0,
+    }
+}
+
+impl Collector for Selinux {
+    fn update(&self, out: &mut Emitter) -> Result<(), CollectorError> {
+        let enforce = read_trimmed(&self.selinuxfs.join("enforce"));
+        out.gauge(
+            "node_selinux_enabled",
+            "SELinux is enabled, 1 is true, 0 is false",
+            &[],
+            if enforce.is_some() { 1.0 } else { 0.0 },
+        );
+        let Some(enforce) = enforce else {
+            return Ok(());
+        };
+        out.gauge(
+            "node_selinux_current_mode",
+            "Current SELinux enforcement mode",
+            &[],
+            selinux_mode(&enforce),
+        );
+        let config = read_string_limit(&self.config, 64 << 10).unwrap_or_default();
+        let configured = parse_os_release(&config)
+            .into_iter()
+            .rev()
+            .find(|(k, _)| k == "SELINUX")
+            .map_or(-1.0, |(_, v)| selinux_mode(&v));
+        out.gauge(
+            "node_selinux_config_mode",
+            "Configured SELinux enforcement mode",
+            &[],
+            configured,
+        );
+        Ok(())
+    }
+}
