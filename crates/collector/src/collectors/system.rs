@@ -239,30 +239,6 @@ impl Collector for Time {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn os_release_quotes_and_escapes() {
-        let kv = parse_os_release(
-            "# comment\nNAME=\"Debian GNU/Linux\"\nID=debian\nPRETTY_NAME='A \\\"b\\\"'\nVERSION_ID=\"12\"\n",
-        );
-        assert_eq!(kv[0], ("NAME".into(), "Debian GNU/Linux".into()));
-        assert_eq!(kv[1], ("ID".into(), "debian".into()));
-        assert_eq!(kv[2].1, "A \"b\"");
-    }
-
-    #[test]
-    fn version_numbers_keep_major_minor() {
-        assert_eq!(version_number("12"), 12.0);
-        assert_eq!(version_number("22.04"), 22.04);
-        assert_eq!(version_number("3.18.4"), 3.18);
-        assert_eq!(version_number("rolling"), 0.0);
-        assert_eq!(version_number(""), 0.0);
-    }
-}
-
 /// `selinux`: whether SELinux is enabled and its modes.
 pub(crate) struct Selinux {
     selinuxfs: PathBuf,
@@ -318,5 +294,29 @@ impl Collector for Selinux {
             configured,
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_release_quotes_and_escapes() {
+        let kv = parse_os_release(
+            "# comment\nNAME=\"Debian GNU/Linux\"\nID=debian\nPRETTY_NAME='A \\\"b\\\"'\nVERSION_ID=\"12\"\n",
+        );
+        assert_eq!(kv[0], ("NAME".into(), "Debian GNU/Linux".into()));
+        assert_eq!(kv[1], ("ID".into(), "debian".into()));
+        assert_eq!(kv[2].1, "A \"b\"");
+    }
+
+    #[test]
+    fn version_numbers_keep_major_minor() {
+        assert_eq!(version_number("12"), 12.0);
+        assert_eq!(version_number("22.04"), 22.04);
+        assert_eq!(version_number("3.18.4"), 3.18);
+        assert_eq!(version_number("rolling"), 0.0);
+        assert_eq!(version_number(""), 0.0);
     }
 }
