@@ -227,7 +227,7 @@ mod tests {
 
     #[test]
     fn printf_and_control_flow() {
-        assert_eq!(render("{{ printf \"%.2f\" $value }}", &[], 2.71828), "2.72");
+        assert_eq!(render("{{ printf \"%.2f\" $value }}", &[], 1.23456), "1.23");
         assert_eq!(
             render(
                 "{{ if gt $value 80.0 }}high{{ else }}low{{ end }}",
