@@ -30,6 +30,7 @@
 //!   `sockstat`, `vmstat` and `pressure`, `sensors` (hwmon, thermal),
 //!   `system` (uname, os, time), `textfile`, `processes_top`, `cgroup`).
 //! - `read`: bounded file reading shared by all of them.
+//! - [`recording_rules`]: default rules for CPU, memory and disk usage.
 //!
 //! The `timex` collector of node_exporter is not here: `adjtimex(2)` has
 //! no safe wrapper in rustix and the workspace forbids `unsafe`.
@@ -39,9 +40,11 @@ pub mod config;
 mod emit;
 pub mod error;
 mod read;
+pub mod recording_rules;
 mod registry;
 
 pub use collectors::filesystem::{FsStats, StatfsFn, real_statfs};
 pub use config::{CollectorConfig, MAX_PROCESSES_TOP_N};
 pub use error::CollectorError;
+pub use recording_rules::DEFAULT_RECORDING_RULES;
 pub use registry::Collectors;

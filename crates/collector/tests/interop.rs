@@ -198,3 +198,85 @@ fn promtool_check_metrics_is_clean() {
     );
     assert!(new.is_empty(), "promtool complains:\n{new:#?}");
 }
+
+/// The default recording rules pass `promtool check rules` and compute
+/// the expected percentages in `promtool test rules`.
+#[test]
+fn default_recording_rules_pass_promtool() {
+    let Some(promtool) = which("promtool") else {
+        println!("skipping: promtool is not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yml");
+    std::fs::write(&rules, telltale_collector::DEFAULT_RECORDING_RULES).unwrap();
+    let check = Command::new(&promtool)
+        .args(["check", "rules"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "promtool check rules: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    // Two CPUs idle 75% and 25% of the time: 50% busy. 250 of 1000 bytes
+    // available: 75% used. 100 of 400 bytes available: 75% used; the
+    // size-0 filesystem is left out.
+    let test = r#"
+rule_files: [rules.yml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'node_cpu_seconds_total{cpu="0",mode="idle",instance="h",job="node"}'
+        values: '0+45x10'
+      - series: 'node_cpu_seconds_total{cpu="1",mode="idle",instance="h",job="node"}'
+        values: '0+15x10'
+      - series: 'node_cpu_seconds_total{cpu="1",mode="user",instance="h",job="node"}'
+        values: '0+45x10'
+      - series: 'node_memory_MemAvailable_bytes{instance="h",job="node"}'
+        values: '250x10'
+      - series: 'node_memory_MemTotal_bytes{instance="h",job="node"}'
+        values: '1000x10'
+      - series: 'node_filesystem_avail_bytes{instance="h",job="node",mountpoint="/",device="/dev/vda",fstype="ext4"}'
+        values: '100x10'
+      - series: 'node_filesystem_size_bytes{instance="h",job="node",mountpoint="/",device="/dev/vda",fstype="ext4"}'
+        values: '400x10'
+      - series: 'node_filesystem_avail_bytes{instance="h",job="node",mountpoint="/x",device="none",fstype="fuse"}'
+        values: '0x10'
+      - series: 'node_filesystem_size_bytes{instance="h",job="node",mountpoint="/x",device="none",fstype="fuse"}'
+        values: '0x10'
+    promql_expr_test:
+      - expr: instance:node_cpu_usage:percent
+        eval_time: 10m
+        exp_samples:
+          - labels: 'instance:node_cpu_usage:percent{instance="h",job="node"}'
+            value: 50
+      - expr: instance:node_memory_usage:percent
+        eval_time: 10m
+        exp_samples:
+          - labels: 'instance:node_memory_usage:percent{instance="h",job="node"}'
+            value: 75
+      - expr: instance_mountpoint:node_filesystem_usage:percent
+        eval_time: 10m
+        exp_samples:
+          - labels: 'instance_mountpoint:node_filesystem_usage:percent{instance="h",job="node",mountpoint="/",device="/dev/vda",fstype="ext4"}'
+            value: 75
+"#;
+    let test_file = dir.path().join("test.yml");
+    std::fs::write(&test_file, test).unwrap();
+    let out = Command::new(&promtool)
+        .args(["test", "rules"])
+        .arg(&test_file)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "promtool test rules: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
