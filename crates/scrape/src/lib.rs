@@ -17,6 +17,12 @@
 //! restarting loops of unchanged targets; [`ScrapeManager::targets`] and
 //! [`ScrapeManager::metadata`] feed the HTTP API.
 //!
+//! The [`push`] API ([`push_router`] over a [`PushState`]) accepts
+//! Pushgateway pushes and appends every group at each interval, as a
+//! Prometheus scraping a Pushgateway would; the [`remote_write`] receiver
+//! ([`remote_write_router`] over a [`RemoteWriteState`]) accepts remote
+//! write 1.0. The server mounts both routers.
+//!
 //! # Example
 //!
 //! ```
@@ -61,6 +67,9 @@
 //! - [`target`] holds groups to targets (`PopulateLabels`).
 //! - [`scrape`] holds `append` (the pure body-to-samples core), `fetch` (one
 //!   HTTP scrape), `scrape_loop`, the pool and the [`ScrapeManager`].
+//! - [`push`] holds the push API: grouping keys, groups, the groups file,
+//!   the routes.
+//! - [`remote_write`] holds the remote write receiver.
 //! - [`client`] holds HTTP client, credentials, bounded body reads.
 //! - [`error`] holds [`ScrapeError`].
 
@@ -71,6 +80,7 @@ pub mod duration;
 pub mod error;
 pub mod push;
 pub mod relabel;
+pub mod remote_write;
 pub mod scrape;
 pub mod target;
 
@@ -79,6 +89,7 @@ pub use error::ScrapeError;
 pub use push::router::push_router;
 pub use push::{PushConfig, PushMode, PushState};
 pub use relabel::{RelabelConfig, relabel};
+pub use remote_write::{RemoteWriteConfig, RemoteWriteState, remote_write_router};
 pub use scrape::manager::{ScrapeManager, TargetMetadata, TargetStatus};
 pub use scrape::pool::DroppedTarget;
 pub use scrape::scrape_loop::Health;
