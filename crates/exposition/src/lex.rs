@@ -3,28 +3,63 @@
 
 use std::borrow::Cow;
 
+/// Character classes, one bit each, looked up in [`CLASS`].
+const NAME_START: u8 = 1;
+const NAME_CHAR: u8 = 2;
+const LABEL_START: u8 = 4;
+const LABEL_CHAR: u8 = 8;
+/// Bytes that end the fast scan of a quoted string: `"`, `\`, newline, NUL.
+const QUOTE_SPECIAL: u8 = 16;
+
+/// The class bits of every byte, built at compile time.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let alpha = c.is_ascii_alphabetic();
+        let digit = c.is_ascii_digit();
+        let mut bits = 0;
+        if alpha || c == b'_' || c == b':' {
+            bits |= NAME_START | NAME_CHAR;
+        }
+        if digit {
+            bits |= NAME_CHAR | LABEL_CHAR;
+        }
+        if alpha || c == b'_' {
+            bits |= LABEL_START | LABEL_CHAR;
+        }
+        if c == b'"' || c == b'\\' || c == b'\n' || c == 0 {
+            bits |= QUOTE_SPECIAL;
+        }
+        t[i] = bits;
+        i += 1;
+    }
+    t
+};
+
 /// A byte that may start a legacy metric name: `[a-zA-Z_:]`.
 #[inline]
 pub(crate) fn is_name_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b == b':'
+    CLASS[b as usize] & NAME_START != 0
 }
 
 /// A byte that may continue a legacy metric name: `[a-zA-Z0-9_:]`.
 #[inline]
 pub(crate) fn is_name_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b':'
+    CLASS[b as usize] & NAME_CHAR != 0
 }
 
 /// A byte that may start a legacy label name: `[a-zA-Z_]`.
 #[inline]
 pub(crate) fn is_label_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_'
+    CLASS[b as usize] & LABEL_START != 0
 }
 
 /// A byte that may continue a legacy label name: `[a-zA-Z0-9_]`.
 #[inline]
 pub(crate) fn is_label_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    CLASS[b as usize] & LABEL_CHAR != 0
 }
 
 /// Whether `s` is a metric name that needs no quoting: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
@@ -56,6 +91,11 @@ pub(crate) fn scan(buf: &[u8], start: usize, pred: impl Fn(u8) -> bool) -> usize
 pub(crate) fn scan_quoted(buf: &[u8], start: usize, allow_nul: bool) -> Result<usize, usize> {
     let mut i = start + 1;
     while i < buf.len() {
+        // Skip ordinary bytes quickly; only the special ones need a look.
+        if CLASS[buf[i] as usize] & QUOTE_SPECIAL == 0 {
+            i += 1;
+            continue;
+        }
         match buf[i] {
             b'"' => return Ok(i + 1),
             b'\\' => {

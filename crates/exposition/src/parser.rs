@@ -35,6 +35,9 @@ pub struct Parser<'a> {
     pub(crate) buf: &'a [u8],
     pub(crate) pos: usize,
     pub(crate) format: Format,
+    /// The whole input as `&str` when it is valid UTF-8 (checked once, in
+    /// one fast pass); then every name and value is an O(1) slice of it.
+    text: Option<&'a str>,
     /// Set after an error or the end; the iterator then yields `None`.
     done: bool,
     /// The family named by the last metadata line and its declared type,
@@ -50,6 +53,7 @@ impl<'a> Parser<'a> {
             buf,
             pos: 0,
             format,
+            text: std::str::from_utf8(buf).ok(),
             done: false,
             family: Cow::Borrowed(""),
             family_type: MetricType::Unknown,
@@ -139,13 +143,15 @@ impl<'a> Parser<'a> {
         match self.buf.get(at) {
             Some(&c) if is_name_start(c) => {
                 let end = scan(self.buf, at, is_name_char);
-                Ok((Cow::Borrowed(self.ascii(at, end)), end))
+                let name = self.utf8(at, end).unwrap_or_default();
+                Ok((Cow::Borrowed(name), end))
             }
             Some(b'"') => {
                 let end =
                     scan_quoted(self.buf, at, true).map_err(|_| self.unexpected(expected, at))?;
-                let raw = std::str::from_utf8(&self.buf[at + 1..end - 1])
-                    .map_err(|_| self.invalid(at, "metric name is not valid UTF-8".into()))?;
+                let raw = self
+                    .utf8(at + 1, end - 1)
+                    .map_err(|e| self.invalid(e, "metric name is not valid UTF-8".into()))?;
                 if raw.is_empty() {
                     return Err(self.invalid(at, "empty metric name".into()));
                 }
@@ -155,9 +161,15 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A slice known to be ASCII as `&str`.
-    pub(crate) fn ascii(&self, from: usize, to: usize) -> &'a str {
-        std::str::from_utf8(&self.buf[from..to]).unwrap_or_default()
+    /// `buf[from..to]` as `&str`, or the offset of its first invalid byte.
+    #[inline]
+    pub(crate) fn utf8(&self, from: usize, to: usize) -> Result<&'a str, usize> {
+        if let Some(t) = self.text {
+            if let Some(s) = t.get(from..to) {
+                return Ok(s);
+            }
+        }
+        std::str::from_utf8(&self.buf[from..to]).map_err(|e| from + e.valid_up_to())
     }
 
     #[allow(clippy::ptr_arg)] // the Cow is cloned to keep a borrow

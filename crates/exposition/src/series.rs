@@ -2,7 +2,7 @@
 //! formats (the differences are in blanks: 0.0.4 allows spaces and tabs
 //! around every token, OpenMetrics exactly one space between fields).
 
-use telltale_model::MetricType;
+use telltale_model::{METRIC_NAME, MetricType};
 
 use crate::entry::{Entry, Exemplar, LabelSet, Series};
 use crate::error::Error;
@@ -21,7 +21,14 @@ pub(crate) struct Braces<'a> {
     pub(crate) name: Option<(usize, usize)>,
     /// The index just past `}`.
     pub(crate) end: usize,
+    /// The raw value of an `le` label, if any.
+    pub(crate) le: Option<&'a [u8]>,
+    /// The raw value of a `quantile` label, if any.
+    pub(crate) quantile: Option<&'a [u8]>,
 }
+
+/// How many label names `braces` tracks on the stack.
+const SMALL: usize = 16;
 
 fn blank(c: u8) -> bool {
     c == b' ' || c == b'\t'
@@ -67,6 +74,7 @@ impl<'a> Parser<'a> {
             i = end;
         }
         let mut set = LabelSet::default();
+        let (mut le, mut quantile) = (None, None);
         let brace = if om { i } else { scan(self.buf, i, blank) };
         if self.buf.get(brace) == Some(&b'{') {
             let b = self.braces(brace, false)?;
@@ -77,14 +85,17 @@ impl<'a> Parser<'a> {
                 name = Some((s, e, true));
             }
             set = b.set;
+            le = b.le;
+            quantile = b.quantile;
             i = b.end;
         }
         let text = &self.buf[start..i];
         let Some((ns, ne, quoted)) = name else {
             return Err(self.invalid(start, "metric name not set".into()));
         };
-        let name = std::str::from_utf8(&self.buf[ns..ne])
-            .map_err(|_| self.invalid(ns, "metric name is not valid UTF-8".into()))?;
+        let name = self
+            .utf8(ns, ne)
+            .map_err(|at| self.invalid(at, "metric name is not valid UTF-8".into()))?;
         if name.is_empty() {
             return Err(self.invalid(ns, "empty metric name".into()));
         }
@@ -123,7 +134,7 @@ impl<'a> Parser<'a> {
         } else {
             self.text_tail(vend, &mut series)?
         };
-        series.metric_type = validate::check_series(self, &series, ns)?;
+        series.metric_type = validate::check_series(self, &series, ns, le, quantile)?;
         Ok(Entry::Series(series))
     }
 
@@ -236,11 +247,21 @@ impl<'a> Parser<'a> {
     }
 
     /// A label set whose `{` is at `open`.
+    ///
+    /// One pass over the bytes: it checks the grammar, notes up to
+    /// [`SMALL`] label-name spans on the stack to find duplicates without
+    /// allocating, and remembers the `le` and `quantile` values.
     pub(crate) fn braces(&self, open: usize, exemplar: bool) -> Result<Braces<'a>, Error> {
         let om = self.om();
         let mut i = open + 1;
         let mut metric_name: Option<(usize, usize)> = None;
+        let mut spans = [(0usize, 0usize); SMALL];
         let mut count = 0usize;
+        // Names with escapes, or more than SMALL labels: checked by the
+        // slower, allocating path at the end.
+        let mut slow = false;
+        let mut le = None;
+        let mut quantile = None;
         let close = loop {
             i = self.skip_blanks(i);
             let Some(&c) = self.buf.get(i) else {
@@ -271,7 +292,12 @@ impl<'a> Parser<'a> {
                 i = if next == Some(b',') { j + 1 } else { j };
                 continue;
             }
-            if quoted && tok_end - i == 2 {
+            let (ns, ne) = if quoted {
+                (i + 1, tok_end - 1)
+            } else {
+                (i, tok_end)
+            };
+            if ns == ne {
                 return Err(self.invalid(i, "empty label name".into()));
             }
             if next != Some(b'=') {
@@ -284,6 +310,29 @@ impl<'a> Parser<'a> {
             let allow_nul = !(om && exemplar);
             let vend = scan_quoted(self.buf, v, allow_nul)
                 .map_err(|_| self.unexpected("label value", v))?;
+            let name = &self.buf[ns..ne];
+            if quoted && name.contains(&b'\\') {
+                slow = true;
+            }
+            if !slow {
+                if !exemplar && name == METRIC_NAME.as_bytes() {
+                    return Err(self.invalid(i, format!("duplicate label name {METRIC_NAME:?}")));
+                }
+                if count == SMALL {
+                    slow = true;
+                } else {
+                    if spans[..count].iter().any(|&(a, b)| &self.buf[a..b] == name) {
+                        let name = String::from_utf8_lossy(name);
+                        return Err(self.invalid(i, format!("duplicate label name {name:?}")));
+                    }
+                    spans[count] = (ns, ne);
+                }
+            }
+            match name {
+                b"le" => le = Some((v + 1, vend - 1)),
+                b"quantile" => quantile = Some((v + 1, vend - 1)),
+                _ => {}
+            }
             count += 1;
             i = self.skip_blanks(vend);
             match self.buf.get(i) {
@@ -293,20 +342,19 @@ impl<'a> Parser<'a> {
                 _ => {}
             }
         };
-        let raw = std::str::from_utf8(&self.buf[open + 1..close]).map_err(|e| {
-            self.invalid(
-                open + 1 + e.valid_up_to(),
-                "invalid UTF-8 in label name or value".into(),
-            )
-        })?;
+        let raw = self
+            .utf8(open + 1, close)
+            .map_err(|at| self.invalid(at, "invalid UTF-8 in label name or value".into()))?;
         let set = LabelSet { raw };
-        if count > 1 || (count == 1 && !exemplar) {
+        if slow {
             validate::check_duplicates(self, &set, open, exemplar)?;
         }
         Ok(Braces {
             set,
             name: metric_name,
             end: close + 1,
+            le: le.map(|(a, b)| &self.buf[a..b]),
+            quantile: quantile.map(|(a, b)| &self.buf[a..b]),
         })
     }
 }

@@ -11,31 +11,41 @@ use crate::error::Error;
 use crate::lex::parse_float;
 use crate::parser::Parser;
 
-/// The sample-name suffixes each family type allows (`""` is the family
-/// name itself).
-pub(crate) fn suffixes(t: MetricType) -> &'static [&'static str] {
+/// Whether `suffix` (what follows the family name in a sample name) is
+/// one that a family of type `t` has (`""` is the family name itself).
+#[inline]
+pub(crate) fn suffix_allowed(t: MetricType, suffix: &str) -> bool {
     match t {
-        MetricType::Counter => &["", "_total", "_created"],
-        MetricType::Histogram => &["_bucket", "_sum", "_count", "_created"],
-        MetricType::GaugeHistogram => &["_bucket", "_gsum", "_gcount", "_sum", "_count"],
-        MetricType::Summary => &["", "_sum", "_count", "_created"],
-        MetricType::Info => &["", "_info"],
-        MetricType::Gauge | MetricType::StateSet | MetricType::Unknown => &[""],
+        MetricType::Counter => matches!(suffix, "" | "_total" | "_created"),
+        MetricType::Histogram => matches!(suffix, "_bucket" | "_sum" | "_count" | "_created"),
+        MetricType::GaugeHistogram => {
+            matches!(suffix, "_bucket" | "_gsum" | "_gcount" | "_sum" | "_count")
+        }
+        MetricType::Summary => matches!(suffix, "" | "_sum" | "_count" | "_created"),
+        MetricType::Info => matches!(suffix, "" | "_info"),
+        MetricType::Gauge | MetricType::StateSet | MetricType::Unknown => suffix.is_empty(),
     }
 }
 
 /// The type of the family `name` belongs to, if `family` of type `t` is it.
+#[inline]
 pub(crate) fn classify(family: &str, t: MetricType, name: &str) -> Option<MetricType> {
-    if family.is_empty() {
+    if family.is_empty() || name.len() < family.len() {
         return None;
     }
     let suffix = name.strip_prefix(family)?;
-    suffixes(t).contains(&suffix).then_some(t)
+    suffix_allowed(t, suffix).then_some(t)
 }
 
 /// Checks a parsed sample against the family declared before it and
 /// returns the sample's type.
-pub(crate) fn check_series(p: &Parser<'_>, s: &Series<'_>, at: usize) -> Result<MetricType, Error> {
+pub(crate) fn check_series(
+    p: &Parser<'_>,
+    s: &Series<'_>,
+    at: usize,
+    le: Option<&[u8]>,
+    quantile: Option<&[u8]>,
+) -> Result<MetricType, Error> {
     let name = s.name();
     let Some(t) = classify(&p.family, p.family_type, &name) else {
         return Ok(MetricType::Unknown);
@@ -49,10 +59,10 @@ pub(crate) fn check_series(p: &Parser<'_>, s: &Series<'_>, at: usize) -> Result<
             ));
         }
         MetricType::Histogram | MetricType::GaugeHistogram if suffix == "_bucket" => {
-            check_float_label(p, s, "le", true, at)?;
+            check_float_label(p, le, "le", true, at)?;
         }
         MetricType::Summary if suffix.is_empty() => {
-            check_float_label(p, s, "quantile", false, at)?;
+            check_float_label(p, quantile, "quantile", false, at)?;
         }
         _ => {}
     }
@@ -61,13 +71,14 @@ pub(crate) fn check_series(p: &Parser<'_>, s: &Series<'_>, at: usize) -> Result<
 
 fn check_float_label(
     p: &Parser<'_>,
-    s: &Series<'_>,
+    value: Option<&[u8]>,
     label: &str,
     required: bool,
     at: usize,
 ) -> Result<(), Error> {
-    match s.labels().find(|(n, _)| n == label) {
-        Some((_, v)) if parse_float(v.as_bytes()).is_err() => {
+    match value {
+        Some(v) if parse_float(v).is_err() => {
+            let v = String::from_utf8_lossy(v);
             return Err(p.invalid(at, format!("invalid {label} value {v:?}")));
         }
         Some(_) => {}

@@ -175,6 +175,13 @@ fn errors_give_line_column_and_expectation() {
     let e = err(b"a{\"b\"=\"1\",b=\"2\"} 1\n", Format::Text);
     assert!(e.to_string().contains("duplicate"), "{e}");
 
+    // Escaped quoted names are compared after unescaping.
+    let e = err(br#"a{"x\"y"="1",c="2","x\"y"="3"} 1"#, Format::Text);
+    assert!(
+        e.to_string().contains(r#"duplicate label name "x\"y""#),
+        "{e}"
+    );
+
     let e = err(b"a{__name__=\"b\"} 1\n", Format::Text);
     assert!(e.to_string().contains("duplicate"), "{e}");
 
