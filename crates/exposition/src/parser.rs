@@ -164,10 +164,8 @@ impl<'a> Parser<'a> {
     /// `buf[from..to]` as `&str`, or the offset of its first invalid byte.
     #[inline]
     pub(crate) fn utf8(&self, from: usize, to: usize) -> Result<&'a str, usize> {
-        if let Some(t) = self.text {
-            if let Some(s) = t.get(from..to) {
-                return Ok(s);
-            }
+        if let Some(s) = self.text.and_then(|t| t.get(from..to)) {
+            return Ok(s);
         }
         std::str::from_utf8(&self.buf[from..to]).map_err(|e| from + e.valid_up_to())
     }
