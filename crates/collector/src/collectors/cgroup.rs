@@ -3,8 +3,10 @@
 //!
 //! Every cgroup is a "container" as cAdvisor sees it, with `id` its path
 //! in the hierarchy (`/` for the root, `/system.slice/docker-<id>.scope`
-//! for a Docker container under systemd). For Docker containers the
-//! runtime's `config.v2.json` adds `name` and `image`. At most
+//! for a Docker container under systemd). For Docker and Podman
+//! containers the runtime's own files (`config.v2.json`,
+//! `containers.json`) add `name` and `image`; other runtimes (containerd,
+//! CRI-O) get `id` only. At most
 //! `cgroup_max` cgroups are reported, walking breadth first, so the
 //! series count is bounded on hosts with thousands of slices.
 
@@ -26,8 +28,9 @@ pub(crate) struct Cgroup {
     root: PathBuf,
     sysfs: PathBuf,
     docker: PathBuf,
+    podman: PathBuf,
     max: usize,
-    /// Docker id -> (name, image); cleared of ids no longer seen.
+    /// Container id -> (name, image); cleared of ids no longer seen.
     names: Mutex<HashMap<String, (String, String)>>,
 }
 
@@ -51,17 +54,30 @@ fn flat_keyed(text: &str) -> HashMap<&str, f64> {
         .collect()
 }
 
-/// The Docker container id of a cgroup directory name, if it is one
-/// (`docker-<64 hex>.scope` under systemd, `<64 hex>` under `/docker`).
-pub(crate) fn docker_id<'a>(name: &'a str, parent: &str) -> Option<&'a str> {
-    let id = if let Some(rest) = name.strip_prefix("docker-") {
-        rest.strip_suffix(".scope")?
+/// The container runtimes whose files name their containers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Runtime {
+    /// Docker: `/var/lib/docker/containers/<id>/config.v2.json`.
+    Docker,
+    /// Podman: `/var/lib/containers/storage/overlay-containers/containers.json`.
+    Podman,
+}
+
+/// The runtime and container id of a cgroup directory name, if it is a
+/// container: `docker-<64 hex>.scope` (systemd) or `<64 hex>` under
+/// `/docker` for Docker, `libpod-<64 hex>.scope` or `libpod-<64 hex>`
+/// for Podman.
+pub(crate) fn container_id<'a>(name: &'a str, parent: &str) -> Option<(Runtime, &'a str)> {
+    let (rt, id) = if let Some(rest) = name.strip_prefix("docker-") {
+        (Runtime::Docker, rest.strip_suffix(".scope")?)
     } else if parent == "docker" {
-        name
+        (Runtime::Docker, name)
+    } else if let Some(rest) = name.strip_prefix("libpod-") {
+        (Runtime::Podman, rest.strip_suffix(".scope").unwrap_or(rest))
     } else {
         return None;
     };
-    (id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
+    (id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some((rt, id))
 }
 
 /// `base` plus one more label.
@@ -80,6 +96,7 @@ impl Cgroup {
             root,
             sysfs: sysfs.to_path_buf(),
             docker: rootfs.join("var/lib/docker/containers"),
+            podman: rootfs.join("var/lib/containers/storage/overlay-containers/containers.json"),
             max,
             names: Mutex::new(HashMap::new()),
         }
@@ -108,7 +125,9 @@ impl Cgroup {
                     .filter_map(|e| e.file_name().into_string().ok())
                     .collect();
                 subs.sort();
-                for s in subs.into_iter().take(self.max) {
+                // Never queue more than can still be reported.
+                let room = self.max.saturating_sub(out.len() + queue.len() + 1);
+                for s in subs.into_iter().take(room) {
                     let child = if id == "/" {
                         format!("/{s}")
                     } else {
@@ -122,12 +141,23 @@ impl Cgroup {
         Ok(out)
     }
 
-    /// `(name, image)` of a Docker container from its config.v2.json.
-    fn docker_meta(&self, id: &str) -> Option<(String, String)> {
+    /// `(name, image)` of a container from its runtime's files, cached.
+    fn meta(&self, rt: Runtime, id: &str) -> Option<(String, String)> {
         let mut names = self.names.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(m) = names.get(id) {
             return Some(m.clone());
         }
+        let m = match rt {
+            Runtime::Docker => self.docker_meta(id),
+            Runtime::Podman => self.podman_meta(id),
+        }?;
+        names.insert(id.to_string(), m.clone());
+        Some(m)
+    }
+
+    /// Docker's `config.v2.json`: `Name` (with a leading `/`) and
+    /// `Config.Image`.
+    fn docker_meta(&self, id: &str) -> Option<(String, String)> {
         let path = self.docker.join(id).join("config.v2.json");
         let text = read_string_limit(&path, 4 << 20).ok()?;
         let v: serde_json::Value = serde_json::from_str(&text).ok()?;
@@ -138,7 +168,29 @@ impl Cgroup {
             .and_then(|i| i.as_str())
             .unwrap_or("")
             .to_string();
-        names.insert(id.to_string(), (name.clone(), image.clone()));
+        Some((name, image))
+    }
+
+    /// Podman's (containers/storage) `containers.json`: an array of
+    /// `{"id", "names": [...], "metadata": "<JSON with image-name>"}`.
+    fn podman_meta(&self, id: &str) -> Option<(String, String)> {
+        let text = read_string_limit(&self.podman, 16 << 20).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let c = v
+            .as_array()?
+            .iter()
+            .find(|c| c.get("id").and_then(|i| i.as_str()) == Some(id))?;
+        let name = c.get("names")?.get(0)?.as_str()?.to_string();
+        let image = c
+            .get("metadata")
+            .and_then(|m| m.as_str())
+            .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
+            .and_then(|m| {
+                m.get("image-name")
+                    .and_then(|i| i.as_str())
+                    .map(String::from)
+            })
+            .unwrap_or_default();
         Some((name, image))
     }
 
@@ -154,12 +206,14 @@ impl Cgroup {
             .unwrap_or_else(|| majmin.to_string())
     }
 
-    fn one(&self, out: &mut Emitter, id: &str, dir: &Path) {
+    /// Reports one cgroup; returns its container id if it is one.
+    fn one<'a>(&self, out: &mut Emitter, id: &'a str, dir: &Path) -> Option<&'a str> {
         let (mut name, mut image) = (String::new(), String::new());
         let mut parts = id.rsplit('/');
         let (last, parent) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        if let Some(did) = docker_id(last, parent)
-            && let Some((n, i)) = self.docker_meta(did)
+        let container = container_id(last, parent);
+        if let Some((rt, cid)) = container
+            && let Some((n, i)) = self.meta(rt, cid)
         {
             (name, image) = (n, i);
         }
@@ -351,18 +405,22 @@ impl Cgroup {
                 v,
             );
         }
+        container.map(|(_, cid)| cid)
     }
 }
 
 impl Collector for Cgroup {
     fn update(&self, out: &mut Emitter) -> Result<(), CollectorError> {
         let groups = self.walk()?;
+        let mut seen = std::collections::HashSet::new();
         for (id, dir) in &groups {
-            self.one(out, id, dir);
+            if let Some(cid) = self.one(out, id, dir) {
+                seen.insert(cid);
+            }
         }
         // Forget containers that are gone, so the cache stays bounded.
         let mut names = self.names.lock().unwrap_or_else(|p| p.into_inner());
-        names.retain(|k, _| groups.iter().any(|(id, _)| id.contains(k.as_str())));
+        names.retain(|k, _| seen.contains(k.as_str()));
         Ok(())
     }
 }
@@ -372,14 +430,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn docker_ids_are_recognised() {
+    fn container_ids_are_recognised() {
         let id = "a".repeat(64);
+        let d = Some((Runtime::Docker, id.as_str()));
+        let p = Some((Runtime::Podman, id.as_str()));
         assert_eq!(
-            docker_id(&format!("docker-{id}.scope"), "system.slice"),
-            Some(id.as_str())
+            container_id(&format!("docker-{id}.scope"), "system.slice"),
+            d
         );
-        assert_eq!(docker_id(&id, "docker"), Some(id.as_str()));
-        assert_eq!(docker_id(&id, "user.slice"), None);
-        assert_eq!(docker_id("docker-xyz.scope", "system.slice"), None);
+        assert_eq!(container_id(&id, "docker"), d);
+        assert_eq!(
+            container_id(&format!("libpod-{id}.scope"), "machine.slice"),
+            p
+        );
+        assert_eq!(container_id(&format!("libpod-{id}"), "libpod_parent"), p);
+        assert_eq!(container_id(&id, "user.slice"), None);
+        assert_eq!(container_id("docker-xyz.scope", "system.slice"), None);
+    }
+
+    #[test]
+    fn walk_is_bounded_by_cgroup_max() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/full");
+        let c = Cgroup::new(root.join("sys/fs/cgroup"), &root.join("sys"), &root, 2);
+        let groups = c.walk().unwrap();
+        let ids: Vec<&str> = groups.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, vec!["/", "/machine.slice"]);
+        let all = Cgroup::new(root.join("sys/fs/cgroup"), &root.join("sys"), &root, 1000);
+        assert_eq!(all.walk().unwrap().len(), 6);
     }
 }
