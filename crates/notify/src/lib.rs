@@ -27,8 +27,14 @@
 pub mod alert;
 pub mod config;
 pub mod error;
+pub mod history;
 pub mod inhibit;
+pub mod nflog;
+pub mod payload;
+pub mod persist;
 pub mod route;
+pub mod silence;
+pub mod template;
 pub mod timeinterval;
 
 pub use alert::Alert;
