@@ -14,7 +14,10 @@ fn copy_tree(from: &Path, to: &Path, files: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
         let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
+        let ty = e.file_type().unwrap();
+        if ty.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), &dst).unwrap();
+        } else if ty.is_dir() {
             copy_tree(&e.path(), &dst, files);
         } else {
             std::fs::copy(e.path(), &dst).unwrap();
