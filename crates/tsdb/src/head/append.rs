@@ -2,7 +2,7 @@
 //! to the head, all under the commit lock so the WAL order is the order in
 //! which samples were applied (replay then decides exactly as ingestion did).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
@@ -19,7 +19,9 @@ pub(crate) struct HeadAppender {
     wal: Arc<Mutex<Wal>>,
     batch: Vec<(Arc<MemSeries>, i64, f64)>,
     pending: Vec<u64>,
-    seen: HashSet<u64, std::hash::BuildHasherDefault<super::index::U64Hasher>>,
+    /// The newest timestamp of each series in this batch: a sample must
+    /// also be in order (or inside the window) relative to those.
+    seen: HashMap<u64, i64, std::hash::BuildHasherDefault<super::index::U64Hasher>>,
 }
 
 impl HeadAppender {
@@ -142,7 +144,15 @@ impl Appender for HeadAppender {
                 .data
                 .lock()
                 .map_err(|_| StorageError::Unavailable("series lock poisoned".into()))?;
-            match d.check(t, v, &self.head.params) {
+            let batch_max = self.seen.get(&s.r).copied().unwrap_or(i64::MIN);
+            let verdict = if batch_max > d.maxt
+                && t < batch_max.saturating_sub(self.head.params.ooo_window)
+            {
+                Err(Reject::OutOfOrder { newest: batch_max })
+            } else {
+                d.check(t, v, &self.head.params)
+            };
+            match verdict {
                 Ok(_) => {}
                 Err(Reject::OutOfOrder { newest }) => {
                     self.head
@@ -167,9 +177,13 @@ impl Appender for HeadAppender {
                 }
             }
         }
-        if self.seen.insert(s.r) {
-            self.head.mark_pending(s.r);
-            self.pending.push(s.r);
+        match self.seen.get_mut(&s.r) {
+            Some(m) => *m = (*m).max(t),
+            None => {
+                self.seen.insert(s.r, t);
+                self.head.mark_pending(s.r);
+                self.pending.push(s.r);
+            }
         }
         let r = s.r;
         self.batch.push((s, t, v));
