@@ -25,6 +25,57 @@ pub const DEFAULT_NETSTAT_FIELDS: &str = "^(.*_(InErrors|InErrs)|Ip_Forwarding|I
 /// node_exporter's default `--collector.netclass.ignored-devices`.
 pub const DEFAULT_NETCLASS_IGNORED_DEVICES: &str = "^$";
 
+/// node_exporter collectors (Linux, 1.5) that this crate does not have.
+/// `--no-collector.NAME` for one of them is accepted and does nothing, so
+/// node_exporter command lines (`--no-collector.wifi`) carry over;
+/// `--collector.NAME` is refused with [`CollectorError::BadFlag`].
+pub const NODE_EXPORTER_ONLY: &[&str] = &[
+    "bcache",
+    "bonding",
+    "btrfs",
+    "buddyinfo",
+    "cpufreq",
+    "devstat",
+    "dmi",
+    "drbd",
+    "drm",
+    "edac",
+    "ethtool",
+    "fibrechannel",
+    "infiniband",
+    "interrupts",
+    "ipvs",
+    "ksmd",
+    "lnstat",
+    "logind",
+    "mdadm",
+    "meminfo_numa",
+    "mountstats",
+    "network_route",
+    "nfs",
+    "nfsd",
+    "ntp",
+    "nvme",
+    "perf",
+    "powersupplyclass",
+    "processes",
+    "qdisc",
+    "rapl",
+    "runit",
+    "schedstat",
+    "slabinfo",
+    "supervisord",
+    "sysctl",
+    "systemd",
+    "tapestats",
+    "tcpstat",
+    "timex",
+    "wifi",
+    "xfs",
+    "zfs",
+    "zoneinfo",
+];
+
 /// The most processes `processes_top` reports per ranking, whatever the
 /// configuration asks: the bound on its label cardinality.
 pub const MAX_PROCESSES_TOP_N: usize = 100;
@@ -134,6 +185,8 @@ impl CollectorConfig {
     /// `--collector.vmstat.fields=RE`, `--collector.netstat.fields=RE`,
     /// `--collector.processes_top.n=N`, `--path.procfs=DIR`,
     /// `--path.sysfs=DIR` and `--path.rootfs=DIR` set the matching field.
+    /// `--no-collector.NAME` for a node_exporter collector this crate does
+    /// not have ([`NODE_EXPORTER_ONLY`]) is accepted and does nothing.
     ///
     /// # Errors
     ///
@@ -212,6 +265,12 @@ impl CollectorConfig {
             return Err(bad("not a collector flag"));
         };
         if !COLLECTORS.iter().any(|(n, _)| *n == name) {
+            if NODE_EXPORTER_ONLY.contains(&name) {
+                if on {
+                    return Err(bad("a node_exporter collector Telltale does not have"));
+                }
+                return Ok(());
+            }
             return Err(CollectorError::UnknownCollector(name.to_string()));
         }
         if on {
@@ -300,5 +359,24 @@ mod tests {
             c.apply_flags(&["--collector.filesystem.mount-timeout=-1"]),
             Err(CollectorError::BadFlag { .. })
         ));
+        assert!(matches!(
+            c.apply_flags(&["--collector.systemd"]),
+            Err(CollectorError::BadFlag { .. })
+        ));
+    }
+
+    #[test]
+    fn node_exporter_disables_of_collectors_we_lack_are_accepted() {
+        let mut c = CollectorConfig::default();
+        let before = c.enabled.clone();
+        c.apply_flags(&["--no-collector.wifi", "--no-collector.timex"])
+            .unwrap();
+        assert_eq!(c.enabled, before);
+        for (name, _) in COLLECTORS {
+            assert!(
+                !NODE_EXPORTER_ONLY.contains(name),
+                "{name} is in both lists"
+            );
+        }
     }
 }

@@ -47,7 +47,7 @@ pub mod recording_rules;
 mod registry;
 
 pub use collectors::filesystem::{FsStats, StatfsFn, real_statfs};
-pub use config::{CollectorConfig, MAX_PROCESSES_TOP_N};
+pub use config::{CollectorConfig, MAX_PROCESSES_TOP_N, NODE_EXPORTER_ONLY};
 pub use error::CollectorError;
 pub use ingest::{append_collection, hostname, with_target_labels};
 pub use recording_rules::DEFAULT_RECORDING_RULES;

@@ -113,6 +113,10 @@ impl Collectors {
     /// name, including `node_scrape_collector_duration_seconds` and
     /// `node_scrape_collector_success` for each collector. Never fails: a
     /// collector that fails reports success 0.
+    ///
+    /// Blocking: it reads files and may wait up to
+    /// [`CollectorConfig::statfs_timeout`] for filesystems. From async code
+    /// call it on a blocking thread (`tokio::task::spawn_blocking`).
     pub fn collect(&self) -> Vec<MetricFamily> {
         self.collect_with_errors().0
     }
