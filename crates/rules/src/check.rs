@@ -98,13 +98,13 @@ mod tests {
         .unwrap();
         let g = good.to_string_lossy().to_string();
         let b = bad.to_string_lossy().to_string();
-        let r = check_rules(&[g.clone()]);
+        let r = check_rules(&[g.as_str()]);
         assert!(r.success);
         assert_eq!(r.rules, 2);
         assert!(r.output.starts_with(&format!("Checking {g}\n")));
         assert!(r.output.contains("1 duplicate rule(s) found."));
         assert!(r.output.ends_with("  SUCCESS: 2 rules found\n\n"));
-        let r = check_rules(&[b.clone()]);
+        let r = check_rules(&[b.as_str()]);
         assert!(!r.success);
         assert!(r.output.contains("  FAILED:\n"));
         assert!(

@@ -48,3 +48,5 @@ pub const DEFAULT_RULES_FILE: &str = "<default rules>";
 pub fn default_groups() -> Result<Vec<GroupSpec>, Vec<RulesError>> {
     file::parse_rule_file(DEFAULT_RULES_FILE, DEFAULT_RULES)
 }
+pub mod unittest;
+pub use unittest::{TestReport, test_rules};
