@@ -284,4 +284,47 @@ mod tests {
         assert_eq!(family_of("h_bucket", &types), "h");
         assert_eq!(family_of("x_count", &types), "x_count");
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn escape(v: &str) -> String {
+            v.replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n")
+        }
+
+        proptest! {
+            #[test]
+            fn never_panics_on_any_text(text in "\\PC{0,200}") {
+                let _ = parse(Path::new("x.prom"), &text);
+            }
+
+            #[test]
+            fn never_panics_on_near_misses(text in "[a-z_{}=\",\\\\ 0-9#.\n+-]{0,200}") {
+                let _ = parse(Path::new("x.prom"), &text);
+            }
+
+            #[test]
+            fn sample_lines_round_trip(
+                name in "[a-zA-Z_:][a-zA-Z0-9_:]{0,20}",
+                labels in proptest::collection::btree_map("[a-zA-Z_][a-zA-Z0-9_]{0,10}", "\\PC{0,12}", 0..4),
+                value in proptest::num::f64::NORMAL | proptest::num::f64::ZERO,
+            ) {
+                let body: Vec<String> = labels
+                    .iter()
+                    .map(|(n, v)| format!("{n}=\"{}\"", escape(v)))
+                    .collect();
+                let line = format!("{name}{{{}}} {value:?}\n", body.join(","));
+                let p = parse(Path::new("x.prom"), &line).unwrap();
+                prop_assert_eq!(p.samples.len(), 1);
+                let (n, ls, v) = &p.samples[0];
+                prop_assert_eq!(n, &name);
+                let want: Vec<(String, String)> = labels.into_iter().collect();
+                prop_assert_eq!(ls, &want);
+                prop_assert_eq!(*v, value);
+            }
+        }
+    }
 }
