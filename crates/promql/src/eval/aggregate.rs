@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use super::FastMap;
+
 use promql_parser::parser::{AggregateExpr, Expr, LabelModifier};
 use telltale_model::{Labels, METRIC_NAME};
 
@@ -27,6 +29,25 @@ fn group_labels(l: &Labels, m: &Option<LabelModifier>) -> Labels {
         ),
         None => Labels::empty(),
     }
+}
+
+/// A hash identifying the group of `l` (equal for equal group labels).
+fn group_hash(l: &Labels, m: &Option<LabelModifier>, without_names: &[String]) -> u64 {
+    match m {
+        Some(LabelModifier::Include(ls)) => l.hash_for(&ls.labels, true),
+        Some(LabelModifier::Exclude(_)) => l.hash_for(without_names, false),
+        None => 0,
+    }
+}
+
+/// The names `without(...)` removes, plus the metric name.
+fn without_names(m: &Option<LabelModifier>) -> Vec<String> {
+    let mut v = match m {
+        Some(LabelModifier::Exclude(ls)) => ls.labels.clone(),
+        _ => Vec::new(),
+    };
+    v.push(METRIC_NAME.to_string());
+    v
 }
 
 /// Running state of one group at one step.
@@ -187,18 +208,19 @@ impl Evaluator<'_> {
         a: &AggregateExpr,
     ) -> Result<Val, PromqlError> {
         let n = ctx.n();
-        let mut gidx: HashMap<Labels, usize> = HashMap::new();
+        let wn = without_names(&a.modifier);
+        let mut gidx: FastMap<u64, usize> = FastMap::default();
         let mut glabels: Vec<Labels> = Vec::new();
         let mut member: Vec<usize> = Vec::with_capacity(input.len());
         let mut gdrop: Vec<bool> = Vec::new();
         for s in &input {
-            let g = group_labels(&s.labels, &a.modifier);
-            let k = match gidx.get(&g) {
+            let h = group_hash(&s.labels, &a.modifier, &wn);
+            let k = match gidx.get(&h) {
                 Some(&k) => k,
                 None => {
                     let k = glabels.len();
-                    gidx.insert(g.clone(), k);
-                    glabels.push(g);
+                    gidx.insert(h, k);
+                    glabels.push(group_labels(&s.labels, &a.modifier));
                     gdrop.push(false);
                     k
                 }
@@ -307,10 +329,11 @@ impl Evaluator<'_> {
         a: &AggregateExpr,
     ) -> Result<Val, PromqlError> {
         let n = ctx.n();
-        let mut gidx: HashMap<Labels, usize> = HashMap::new();
+        let wn = without_names(&a.modifier);
+        let mut gidx: FastMap<u64, usize> = FastMap::default();
         let mut member = Vec::with_capacity(input.len());
         for s in &input {
-            let g = group_labels(&s.labels, &a.modifier);
+            let g = group_hash(&s.labels, &a.modifier, &wn);
             let k = gidx.len();
             member.push(*gidx.entry(g).or_insert(k));
         }

@@ -1,12 +1,10 @@
 //! Binary operators: arithmetic, comparison, set operators and vector
 //! matching (`on`, `ignoring`, `group_left`, `group_right`).
 
-use std::collections::HashMap;
-
 use promql_parser::parser::{BinModifier, BinaryExpr, LabelModifier, VectorMatchCardinality};
 use telltale_model::{Labels, METRIC_NAME};
 
-use super::{Ctx, Evaluator, OutBuilder, Ser, Val, go_labels_string};
+use super::{Ctx, Evaluator, FastMap, OutBuilder, Ser, Val, go_labels_string};
 use crate::error::PromqlError;
 
 /// Applies an arithmetic or comparison operator to two floats. Returns the
@@ -45,6 +43,16 @@ fn matching(m: &Option<BinModifier>) -> (bool, Vec<String>) {
         Some(LabelModifier::Include(l)) => (true, l.labels.clone()),
         Some(LabelModifier::Exclude(l)) => (false, l.labels.clone()),
         None => (false, Vec::new()),
+    }
+}
+
+/// A hash of the matching signature of a label set (`ignoring` always
+/// ignores the metric name too).
+fn sig_hash(l: &Labels, on: bool, names: &[String], ignored: &[String]) -> u64 {
+    if on {
+        l.hash_for(names, true)
+    } else {
+        l.hash_for(ignored, false)
     }
 }
 
@@ -145,11 +153,12 @@ impl Evaluator<'_> {
         m: &Option<BinModifier>,
     ) -> Result<Vec<Ser>, PromqlError> {
         let (on, names) = matching(m);
+        let ignored = ignored_names(&names);
         let n = ctx.n();
         // Signatures as small integers so per-step sets are vectors of flags.
-        let mut sig_ids: HashMap<Labels, usize> = HashMap::new();
+        let mut sig_ids: FastMap<u64, usize> = FastMap::default();
         let mut id = |l: &Labels| {
-            let s = signature(l, on, &names);
+            let s = sig_hash(l, on, &names, &ignored);
             let k = sig_ids.len();
             *sig_ids.entry(s).or_insert(k)
         };
@@ -243,25 +252,20 @@ impl Evaluator<'_> {
         }
         // The "many" side is `ls`, the "one" side `rs`.
         let (ls, rs) = if one_to_many { (r, l) } else { (l, r) };
-        let mut sig_ids: HashMap<Labels, usize> = HashMap::new();
-        let mut sig_labels: Vec<Labels> = Vec::new();
+        let ignored = ignored_names(&names);
+        let mut sig_ids: FastMap<u64, usize> = FastMap::default();
         let mut id = |x: &Labels| {
-            let s = signature(x, on, &names);
-            if let Some(&i) = sig_ids.get(&s) {
-                return i;
-            }
-            let i = sig_labels.len();
-            sig_ids.insert(s.clone(), i);
-            sig_labels.push(s);
-            i
+            let s = sig_hash(x, on, &names, &ignored);
+            let k = sig_ids.len();
+            *sig_ids.entry(s).or_insert(k)
         };
         let lsig: Vec<usize> = ls.iter().map(|s| id(&s.labels)).collect();
         let rsig: Vec<usize> = rs.iter().map(|s| id(&s.labels)).collect();
-        let nsig = sig_labels.len();
+        let nsig = sig_ids.len();
         let cmp = is_cmp(op);
         let drop = rb || drops_name(op);
         let mut ob = OutBuilder::new(n);
-        let mut pair_slot: HashMap<(usize, usize), usize> = HashMap::new();
+        let mut pair_slot: FastMap<(usize, usize), usize> = FastMap::default();
         let mut right: Vec<Option<usize>> = vec![None; nsig];
         let mut matched: Vec<Option<Vec<usize>>> = vec![None; nsig];
         for step in 0..n {
@@ -274,11 +278,7 @@ impl Evaluator<'_> {
                 let sig = rsig[j];
                 if let Some(prev) = right[sig] {
                     let side = if one_to_many { "left" } else { "right" };
-                    let ml = if on {
-                        sig_labels[sig].clone()
-                    } else {
-                        signature(&s.labels, false, &names)
-                    };
+                    let ml = signature(&s.labels, on, &names);
                     let (a, b) = if s.labels <= rs[prev].labels {
                         (&s.labels, &rs[prev].labels)
                     } else {
@@ -347,6 +347,12 @@ impl Evaluator<'_> {
         out.retain(|s| s.vals.iter().any(Option::is_some));
         Ok(out)
     }
+}
+
+fn ignored_names(names: &[String]) -> Vec<String> {
+    let mut v = names.to_vec();
+    v.push(METRIC_NAME.to_string());
+    v
 }
 
 /// The labels of a vector-matching result, as Prometheus's `resultMetric`.

@@ -23,6 +23,10 @@ use telltale_model::{Labels, Queryable, Sample};
 use crate::engine::{CancelToken, EngineOptions};
 use crate::error::PromqlError;
 
+/// A hash map with a fast, non-cryptographic hasher (keys come from our
+/// own label sets, not from an attacker who sees the hashes).
+pub(crate) type FastMap<K, V> = foldhash::HashMap<K, V>;
+
 /// The step grid an expression is evaluated on (all in milliseconds).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ctx {
@@ -34,10 +38,11 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub fn n(&self) -> usize {
-        ((self.end - self.start) / self.step + 1) as usize
+        (self.end.saturating_sub(self.start) / self.step).max(-1) as usize + 1
     }
     pub fn t(&self, i: usize) -> i64 {
-        self.start + self.step * i as i64
+        self.start
+            .saturating_add(self.step.saturating_mul(i as i64))
     }
 }
 
@@ -80,12 +85,12 @@ pub(crate) struct MatrixArg {
 impl MatrixArg {
     /// The right end of the window at step time `t`.
     pub fn ref_time(&self, t: i64) -> i64 {
-        self.at.unwrap_or(t) - self.offset
+        self.at.unwrap_or(t).saturating_sub(self.offset)
     }
     /// The samples in the left-open window `(ref - range, ref]`.
     pub fn window<'s>(&self, samples: &'s [Sample], t: i64) -> &'s [Sample] {
         let r = self.ref_time(t);
-        let lo = samples.partition_point(|s| s.t <= r - self.range);
+        let lo = samples.partition_point(|s| s.t <= r.saturating_sub(self.range));
         let hi = samples.partition_point(|s| s.t <= r);
         &samples[lo..hi.max(lo)]
     }
@@ -209,6 +214,20 @@ impl<'a> Evaluator<'a> {
     /// Evaluates `e` on the grid `ctx`.
     pub fn eval(&mut self, ctx: Ctx, e: &Expr) -> Result<Val, PromqlError> {
         self.check()?;
+        // Every step of every series costs memory: bound the grid first.
+        self.account(ctx.n())?;
+        let v = self.eval_node(ctx, e)?;
+        let points = match &v {
+            Val::Vector(s) => s.len().saturating_mul(ctx.n()),
+            Val::Matrix(m) => m.iter().map(|r| r.samples.len()).sum(),
+            Val::Scalar(s) => s.len(),
+            Val::Str(_) => 0,
+        };
+        self.account(points)?;
+        Ok(v)
+    }
+
+    fn eval_node(&mut self, ctx: Ctx, e: &Expr) -> Result<Val, PromqlError> {
         match e {
             Expr::NumberLiteral(n) => Ok(Val::Scalar(vec![n.val; ctx.n()])),
             Expr::StringLiteral(s) => Ok(Val::Str(s.val.clone())),
@@ -282,7 +301,7 @@ impl<'a> Evaluator<'a> {
 /// rejecting two samples with the same labels at the same step.
 pub(crate) struct OutBuilder {
     n: usize,
-    map: HashMap<Labels, usize>,
+    map: FastMap<Labels, usize>,
     pub series: Vec<Ser>,
 }
 
@@ -290,7 +309,7 @@ impl OutBuilder {
     pub fn new(n: usize) -> Self {
         OutBuilder {
             n,
-            map: HashMap::new(),
+            map: FastMap::default(),
             series: Vec::new(),
         }
     }

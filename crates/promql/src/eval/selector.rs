@@ -62,6 +62,7 @@ impl Evaluator<'_> {
             range,
         };
         let mut out: Vec<Raw> = Vec::new();
+        let mut loaded = 0usize;
         for ms in &groups {
             for mut s in q.select(&hints, ms)? {
                 self.check()?;
@@ -76,7 +77,8 @@ impl Evaluator<'_> {
                     samples.push(x);
                 }
                 self.samples_loaded += samples.len();
-                self.account(self.samples_loaded)?;
+                loaded += samples.len();
+                self.account(loaded)?;
                 out.push(Raw {
                     labels: s.labels,
                     drop_name: false,
@@ -94,8 +96,11 @@ impl Evaluator<'_> {
     /// The reference times (`t - offset`, or the `@` time) over the grid.
     fn ref_bounds(&self, ctx: Ctx, at: Option<i64>, offset: i64) -> (i64, i64) {
         match at {
-            Some(a) => (a - offset, a - offset),
-            None => (ctx.start - offset, ctx.end - offset),
+            Some(a) => (a.saturating_sub(offset), a.saturating_sub(offset)),
+            None => (
+                ctx.start.saturating_sub(offset),
+                ctx.end.saturating_sub(offset),
+            ),
         }
     }
 
@@ -112,20 +117,26 @@ impl Evaluator<'_> {
         let off = offset_ms(&vs.offset);
         let lookback = dur_ms(&self.opts.lookback_delta);
         let (lo, hi) = self.ref_bounds(ctx, at, off);
-        let raws = self.load(vs, lo - lookback + 1, hi, 0, None)?;
+        let raws = self.load(
+            vs,
+            lo.saturating_sub(lookback).saturating_add(1),
+            hi,
+            0,
+            None,
+        )?;
         let n = ctx.n();
         let mut out = Vec::with_capacity(raws.len());
         for r in raws {
             let mut vals = vec![None; n];
             let mut any = false;
             for (i, slot) in vals.iter_mut().enumerate() {
-                let rt = at.unwrap_or(ctx.t(i)) - off;
+                let rt = at.unwrap_or(ctx.t(i)).saturating_sub(off);
                 let idx = r.samples.partition_point(|s| s.t <= rt);
                 if idx == 0 {
                     continue;
                 }
                 let s = r.samples[idx - 1];
-                if s.t <= rt - lookback || is_stale_nan(s.v) {
+                if s.t <= rt.saturating_sub(lookback) || is_stale_nan(s.v) {
                     continue;
                 }
                 *slot = Some(if timestamps { s.t as f64 / 1000.0 } else { s.v });
@@ -139,7 +150,7 @@ impl Evaluator<'_> {
                 });
             }
         }
-        self.account(out.len() * n.min(64))?;
+        self.account(out.len().saturating_mul(n))?;
         Ok(out)
     }
 
@@ -153,7 +164,13 @@ impl Evaluator<'_> {
                 let off = offset_ms(&vs.offset);
                 let range = dur_ms(&ms.range);
                 let (lo, hi) = self.ref_bounds(ctx, at, off);
-                let mut series = self.load(vs, lo - range + 1, hi, range, None)?;
+                let mut series = self.load(
+                    vs,
+                    lo.saturating_sub(range).saturating_add(1),
+                    hi,
+                    range,
+                    None,
+                )?;
                 for s in &mut series {
                     s.samples.retain(|x| !is_stale_nan(x.v));
                 }
@@ -174,9 +191,10 @@ impl Evaluator<'_> {
                     _ => dur_ms(&self.opts.default_subquery_step).max(1),
                 };
                 let (lo, hi) = self.ref_bounds(ctx, at, off);
-                let mut start = step * ((lo - range) / step);
-                if start <= lo - range {
-                    start += step;
+                let from = lo.saturating_sub(range);
+                let mut start = step.saturating_mul(from / step);
+                if start <= from {
+                    start = start.saturating_add(step);
                 }
                 if start > hi {
                     return Ok(MatrixArg {
