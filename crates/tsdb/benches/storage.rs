@@ -56,11 +56,25 @@ fn dir_size(p: &std::path::Path) -> u64 {
 
 /// Appends `scrapes` scrapes, one commit per host and scrape (as a scrape
 /// loop does). Returns samples appended.
-fn ingest(db: &Db, w: &mut Workload, refs: &mut [SeriesRef], scrapes: usize) -> u64 {
+fn ingest(
+    db: &Db,
+    w: &mut Workload,
+    refs: &mut [SeriesRef],
+    scrapes: usize,
+    maintain: bool,
+) -> u64 {
     let per_host = w.len() / w.config().hosts.max(1);
     let labels = w.labels().to_vec();
     let mut n = 0;
-    for _ in 0..scrapes {
+    for k in 0..scrapes {
+        // What the background thread does every minute (here every 10
+        // minutes of data): persist, checkpoint, compact.
+        if maintain
+            && k % 40 == 39
+            && let Err(e) = db.run_maintenance()
+        {
+            eprintln!("maintenance failed: {e}");
+        }
         let (t, vals) = w.next_scrape();
         let vals = vals.to_vec();
         for h in 0..w.config().hosts {
@@ -105,7 +119,7 @@ fn report() {
     };
     let mut refs = vec![0; w.len()];
     let start = Instant::now();
-    let n = ingest(&db, &mut w, &mut refs, scrapes);
+    let n = ingest(&db, &mut w, &mut refs, scrapes, true);
     let el = start.elapsed();
     let rss1 = rss_bytes();
     let series = w.len() as u64;
@@ -137,7 +151,7 @@ fn report() {
         }
     };
     println!(
-        "replay: {series} series, {n} samples from the WAL in {:.2}s",
+        "replay: {series} series, {n} samples (checkpoint and WAL) in {:.2}s",
         start.elapsed().as_secs_f64()
     );
     if let Err(e) = db.flush() {
@@ -172,12 +186,12 @@ fn main() {
         return;
     };
     let mut refs = vec![0; w.len()];
-    ingest(&db, &mut w, &mut refs, 1);
+    ingest(&db, &mut w, &mut refs, 1, false);
     let mut c = Criterion::default().configure_from_args();
     let mut g = c.benchmark_group("append");
     g.throughput(Throughput::Elements(w.len() as u64));
     g.bench_function("scrape_10k_series_commit_per_host", |b| {
-        b.iter(|| ingest(&db, &mut w, &mut refs, 1))
+        b.iter(|| ingest(&db, &mut w, &mut refs, 1, false))
     });
     g.finish();
     c.final_summary();

@@ -24,7 +24,7 @@ use crate::wal::write_checkpoint;
 /// Write a checkpoint when this many WAL segments were started since the
 /// last one, so replay time stays bounded even while the head is not
 /// persisted.
-const CHECKPOINT_EVERY_SEGMENTS: u64 = 4;
+const CHECKPOINT_EVERY_SEGMENTS: u64 = 2;
 
 fn series_chunks(t: &TakenSeries, per_chunk: usize) -> Result<Vec<OutChunk>> {
     if t.ooo.is_empty() {

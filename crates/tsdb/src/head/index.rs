@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use super::series::{MemSeries, Sym};
 
-/// A hasher for keys that are already well-mixed integers (or sequential
-/// ones): one multiplication.
+/// A hasher for integer keys (series references, label hashes): one
+/// folded multiplication.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct U64Hasher(u64);
 
@@ -23,7 +23,11 @@ impl Hasher for U64Hasher {
         }
     }
     fn write_u64(&mut self, x: u64) {
-        self.0 = x.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        // Folded multiply: every input bit reaches the low bits (the table
+        // index) and the high bits (the tag). Plain multiplication would
+        // keep the low bits of the key, which are the shard number.
+        let m = u128::from(x ^ self.0) * 0x9e37_79b9_7f4a_7c15u128;
+        self.0 = (m as u64) ^ ((m >> 64) as u64);
     }
 }
 
