@@ -26,12 +26,15 @@
 
 pub mod alert;
 pub mod config;
+mod dispatch;
 pub mod error;
 pub mod history;
 pub mod inhibit;
 pub mod nflog;
+pub mod notifier;
 pub mod payload;
 pub mod persist;
+pub mod receivers;
 pub mod route;
 pub mod silence;
 pub mod template;
@@ -40,3 +43,4 @@ pub mod timeinterval;
 pub use alert::Alert;
 pub use config::Config;
 pub use error::{NotifyError, Result};
+pub use notifier::{AlertView, GroupView, Notifier, NotifierOptions};

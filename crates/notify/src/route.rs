@@ -47,6 +47,9 @@ pub struct Route {
     pub routes: Vec<Route>,
     /// `{}/{a="b"}/...`: the matcher sets from the root.
     pub key: String,
+    /// `0/2/1`: the child indices from the root; unique even when two
+    /// siblings have the same matchers.
+    pub id: String,
 }
 
 fn parse_route_matchers(cfg: &RouteConfig) -> Result<Vec<Matcher>, String> {
@@ -122,6 +125,18 @@ impl Route {
     ///
     /// A message when a matcher does not parse.
     pub fn build(cfg: &RouteConfig, parent: Option<&Route>) -> Result<Route, String> {
+        let id = match parent {
+            Some(p) => format!("{}/{}", p.id, p.routes.len()),
+            None => "0".to_string(),
+        };
+        Self::build_with_id(cfg, parent, id)
+    }
+
+    fn build_with_id(
+        cfg: &RouteConfig,
+        parent: Option<&Route>,
+        id: String,
+    ) -> Result<Route, String> {
         let matchers = parse_route_matchers(cfg)?;
         let (mut group_by, mut group_by_all) = match parent {
             Some(p) => (p.group_by.clone(), p.group_by_all),
@@ -171,10 +186,12 @@ impl Route {
             route_labels,
             routes: Vec::new(),
             key,
+            id,
         };
         let mut children = Vec::new();
-        for c in cfg.routes.iter().flatten() {
-            children.push(Route::build(c, Some(&route))?);
+        for (i, c) in cfg.routes.iter().flatten().enumerate() {
+            let child_id = format!("{}/{i}", route.id);
+            children.push(Route::build_with_id(c, Some(&route), child_id)?);
         }
         route.routes = children;
         Ok(route)
