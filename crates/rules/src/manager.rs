@@ -197,19 +197,22 @@ async fn run_group(
     sink: Option<Arc<dyn AlertSink>>,
     restore: bool,
 ) {
+    // Wall-clock time read through tokio's clock, so that the schedule can
+    // be tested with paused time.
+    let base_wall = now_ms();
+    let base = tokio::time::Instant::now();
+    let clock = move || base_wall + base.elapsed().as_millis() as i64;
     let Some((interval, mut next)) = group.lock().ok().map(|g| {
-        (
-            g.interval_ms() as i64,
-            g.eval_timestamp(now_ms()) + g.interval_ms() as i64,
-        )
+        let i = g.interval_ms() as i64;
+        (i, g.eval_timestamp(clock()) + i)
     }) else {
         return;
     };
     let mut evals: u64 = 0;
     loop {
-        let wait = (next - now_ms()).max(0) as u64;
+        let wait = (next - clock()).max(0) as u64;
         tokio::time::sleep(Duration::from_millis(wait)).await;
-        let now = now_ms();
+        let now = clock();
         let missed = (now - next) / interval;
         if missed > 0 {
             next += missed * interval;
@@ -229,7 +232,7 @@ async fn run_group(
             };
             let a = g.eval(ts, &o2);
             if do_restore {
-                g.restore_for_state(now_ms(), &o2);
+                g.restore_for_state(ts, &o2);
             }
             a
         })
