@@ -115,11 +115,14 @@ fn check_features(e: &Expr, experimental: bool) -> Result<(), PromqlError> {
         }
         Expr::Unary(u) => check_features(&u.expr, experimental),
         Expr::Binary(b) => {
-            if b.modifier
-                .as_ref()
-                .is_some_and(|m| m.fill_values.lhs.is_some() || m.fill_values.rhs.is_some())
+            if !experimental
+                && b.modifier
+                    .as_ref()
+                    .is_some_and(|m| m.fill_values.lhs.is_some() || m.fill_values.rhs.is_some())
             {
-                return Err(PromqlError::parse("binop fill modifiers are not supported"));
+                return Err(PromqlError::parse(
+                    "fill modifiers are experimental and must be enabled with --enable-feature=promql-binop-fill-modifiers",
+                ));
             }
             check_features(&b.lhs, experimental)?;
             check_features(&b.rhs, experimental)

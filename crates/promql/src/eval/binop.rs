@@ -247,7 +247,13 @@ impl Evaluator<'_> {
             _ => (Vec::new(), false, true),
         };
         let n = ctx.n();
-        if l.is_empty() || r.is_empty() {
+        // `fill_left`/`fill_right` values; after the one-to-many swap below
+        // they apply to the many and the one side (as Prometheus does).
+        let (fill_many, fill_one) = m
+            .as_ref()
+            .map(|m| (m.fill_values.lhs, m.fill_values.rhs))
+            .unwrap_or((None, None));
+        if (l.is_empty() && fill_many.is_none()) || (r.is_empty() && fill_one.is_none()) {
             return Ok(Vec::new());
         }
         // The "many" side is `ls`, the "one" side `rs`.
@@ -268,6 +274,7 @@ impl Evaluator<'_> {
         let mut pair_slot: FastMap<(usize, usize), usize> = FastMap::default();
         let mut right: Vec<Option<usize>> = vec![None; nsig];
         let mut matched: Vec<Option<Vec<usize>>> = vec![None; nsig];
+        let mut many_present = vec![false; nsig];
         for step in 0..n {
             self.check()?;
             right.iter_mut().for_each(|x| *x = None);
@@ -294,10 +301,39 @@ impl Evaluator<'_> {
                 right[sig] = Some(j);
             }
             matched.iter_mut().for_each(|x| *x = None);
+            many_present.iter_mut().for_each(|x| *x = false);
             for (i, s) in ls.iter().enumerate() {
                 let Some(lv) = s.vals[step] else { continue };
                 let sig = lsig[i];
-                let Some(j) = right[sig] else { continue };
+                many_present[sig] = true;
+                let Some(j) = right[sig] else {
+                    if let Some(f) = fill_one {
+                        let (fl, fr) = if one_to_many { (f, lv) } else { (lv, f) };
+                        let (val, keep) = apply_op(op, fl, fr);
+                        let slot = match pair_slot.get(&(i, usize::MAX)) {
+                            Some(&x) => x,
+                            None => {
+                                let labels = result_labels(
+                                    &s.labels,
+                                    &Labels::empty(),
+                                    on,
+                                    &names,
+                                    one_to_one,
+                                    &include,
+                                );
+                                let x = ob.slot(labels, drop || (cmp && s.drop_name));
+                                pair_slot.insert((i, usize::MAX), x);
+                                x
+                            }
+                        };
+                        if rb {
+                            ob.set(slot, step, if keep { 1.0 } else { 0.0 })?;
+                        } else if keep {
+                            ob.set(slot, step, val)?;
+                        }
+                    }
+                    continue;
+                };
                 let Some(rv) = rs[j].vals[step] else { continue };
                 let (fl, fr) = if one_to_many { (rv, lv) } else { (lv, rv) };
                 let (val, keep) = apply_op(op, fl, fr);
@@ -341,6 +377,29 @@ impl Evaluator<'_> {
                     continue;
                 };
                 ob.set(slot, step, val)?;
+            }
+            if let Some(f) = fill_many {
+                for (j, s) in rs.iter().enumerate() {
+                    let Some(rv) = s.vals[step] else { continue };
+                    if many_present[rsig[j]] {
+                        continue;
+                    }
+                    let (fl, fr) = if one_to_many { (rv, f) } else { (f, rv) };
+                    let (val, keep) = apply_op(op, fl, fr);
+                    let slot = match pair_slot.get(&(usize::MAX, j)) {
+                        Some(&x) => x,
+                        None => {
+                            let x = ob.slot(signature(&s.labels, on, &names), drop);
+                            pair_slot.insert((usize::MAX, j), x);
+                            x
+                        }
+                    };
+                    if rb {
+                        ob.set(slot, step, if keep { 1.0 } else { 0.0 })?;
+                    } else if keep {
+                        ob.set(slot, step, val)?;
+                    }
+                }
             }
         }
         let mut out = ob.series;
