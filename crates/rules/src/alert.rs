@@ -170,7 +170,7 @@ impl AlertingRule {
         let res = ctx.query.query(&self.spec.expr, qt)?;
         let tq = TemplateQuery {
             query: ctx.query.clone(),
-            t_ms: qt,
+            t_ms: ts,
         };
         let tname = format!("__alert_{}", self.spec.name);
         let mut fresh: HashMap<Labels, ActiveAlert> = HashMap::with_capacity(res.len());

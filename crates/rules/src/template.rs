@@ -37,7 +37,8 @@ const HEADER: &str = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels
 /// The data a template sees.
 #[derive(Debug, Clone, Default)]
 pub struct TemplateData {
-    /// `$labels`: the alert's labels (without `__name__`).
+    /// `$labels`: the labels of the sample that caused the alert (`__name__`
+    /// included when the expression kept it, as in Prometheus).
     pub labels: BTreeMap<String, String>,
     /// `$externalLabels`.
     pub external_labels: BTreeMap<String, String>,
@@ -126,7 +127,6 @@ pub fn expand_or_error(
 fn labels_map(labels: &Labels) -> BTreeMap<String, String> {
     labels
         .iter()
-        .filter(|l| l.name != telltale_model::METRIC_NAME)
         .map(|l| (l.name.clone(), l.value.clone()))
         .collect()
 }

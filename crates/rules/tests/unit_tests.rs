@@ -42,6 +42,14 @@ fn our_unit_tests_pass() {
 }
 
 #[test]
+fn templates_render_like_prometheus() {
+    // The expected texts in templates_test.yml are what Prometheus renders
+    // (promtool passes the same file, see the interop test below).
+    let r = test_rules(&[data("templates_test.yml")]);
+    assert!(r.success, "{}", r.output);
+}
+
+#[test]
 fn failing_unit_tests_report_the_differences() {
     let r = test_rules(&[data("rules_test_fail.yml")]);
     assert!(!r.success);
