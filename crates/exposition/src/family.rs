@@ -38,10 +38,12 @@ pub fn normalize_float_label<'v>(
     }
 }
 
-/// Finds or starts the family a metadata line names.
+/// Finds or starts the family a metadata line names: the last family if it
+/// has that name and no samples yet (metadata after samples applies to the
+/// samples that follow, so it starts a new family).
 fn family_for_meta(out: &mut Vec<MetricFamily>, name: &str) -> usize {
     match out.last() {
-        Some(f) if f.name == name => out.len() - 1,
+        Some(f) if f.name == name && f.samples.is_empty() => out.len() - 1,
         _ => {
             out.push(MetricFamily::new(name, MetricMetadata::default()));
             out.len() - 1
@@ -135,5 +137,17 @@ mod tests {
         assert_eq!(fams[0].samples[2].labels.metric_name(), "h_sum");
         assert_eq!(fams[1].name, "other");
         assert_eq!(fams[1].samples.len(), 2);
+    }
+
+    #[test]
+    fn metadata_after_samples_starts_a_new_family() {
+        let body =
+            b"# HELP s Help.\ns{quantile=\"x\"} 1\n# TYPE s summary\ns{quantile=\"0.5\"} 2\n";
+        let fams = parse_families(body, Format::Text).unwrap();
+        assert_eq!(fams.len(), 2);
+        assert_eq!(fams[0].metadata.metric_type, MetricType::Unknown);
+        assert_eq!(fams[0].samples[0].labels.get("quantile"), "x");
+        assert_eq!(fams[1].metadata.metric_type, MetricType::Summary);
+        assert_eq!(fams[1].samples[0].labels.get("quantile"), "0.5");
     }
 }
