@@ -25,6 +25,7 @@
 //! - [`alert`]: the alert type and fingerprints.
 
 pub mod alert;
+pub mod api;
 pub mod config;
 mod dispatch;
 pub mod error;
@@ -41,6 +42,7 @@ pub mod template;
 pub mod timeinterval;
 
 pub use alert::Alert;
+pub use api::{AlertReceiver, alert_receiver_router, api_router};
 pub use config::Config;
 pub use error::{NotifyError, Result};
 pub use notifier::{AlertView, GroupView, Notifier, NotifierOptions};
