@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use telltale_exposition::{Entry, Format, Parser, parse_families};
+use telltale_exposition::{Entry, Format, Parser, encode_openmetrics, encode_text, parse_families};
 
 fn testdata() -> PathBuf {
     match std::env::var_os("TELLTALE_TESTDATA") {
@@ -43,6 +43,21 @@ fn bench(c: &mut Criterion) {
         g.bench_function("families", |b| {
             b.iter(|| parse_families(&body, format).map(|f| f.len()))
         });
+        // Encoding the same families back; throughput is counted in input
+        // bytes, close to the output size.
+        if let Ok(families) = parse_families(&body, format) {
+            let mut out = Vec::with_capacity(body.len() * 2);
+            g.bench_function("encode", |b| {
+                b.iter(|| {
+                    out.clear();
+                    match format {
+                        Format::Text => encode_text(&families, &mut out),
+                        Format::OpenMetrics => encode_openmetrics(&families, &mut out),
+                    }
+                    out.len()
+                })
+            });
+        }
         g.finish();
     }
 }

@@ -121,7 +121,19 @@ pub struct Exemplar<'a> {
     pub timestamp: Option<i64>,
 }
 
+/// The most characters (names and values together) an exemplar's label set
+/// may have in OpenMetrics; Prometheus drops exemplars over it.
+pub const EXEMPLAR_MAX_LABEL_SET_CHARS: usize = 128;
+
 impl<'a> Exemplar<'a> {
+    /// The number of UTF-8 characters in the label names and values, to
+    /// compare with [`EXEMPLAR_MAX_LABEL_SET_CHARS`].
+    pub fn label_set_chars(&self) -> usize {
+        self.labels()
+            .map(|(n, v)| n.chars().count() + v.chars().count())
+            .sum()
+    }
+
     /// The exemplar's labels, unescaped.
     pub fn labels(&self) -> LabelIter<'a> {
         self.labels.iter()

@@ -66,7 +66,7 @@ mod series;
 mod validate;
 
 pub use encode::{encode_openmetrics, encode_text};
-pub use entry::{Entry, Exemplar, LabelIter, Series};
+pub use entry::{EXEMPLAR_MAX_LABEL_SET_CHARS, Entry, Exemplar, LabelIter, Series};
 pub use error::{Error, Position};
 pub use family::{normalize_float_label, parse_families};
 pub use float::{format_float, format_openmetrics_float};

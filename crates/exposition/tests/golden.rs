@@ -207,6 +207,19 @@ fn many_labels_are_checked_for_duplicates_too() {
 }
 
 #[test]
+fn exemplar_label_set_length_is_measured_in_characters() {
+    let body = "x_total 1 # {trace_id=\"é€\",a=\"b\"} 2\n# EOF\n";
+    let Some(Ok(Entry::Series(s))) = Parser::new(body.as_bytes(), Format::OpenMetrics).next()
+    else {
+        panic!("no series");
+    };
+    let ex = s.exemplar.unwrap();
+    assert_eq!(ex.label_set_chars(), "trace_id".len() + 2 + 2);
+    assert!(ex.label_set_chars() <= telltale_exposition::EXEMPLAR_MAX_LABEL_SET_CHARS);
+    assert_eq!(ex.to_labels().get("trace_id"), "é€");
+}
+
+#[test]
 fn text_may_end_without_newline_and_openmetrics_eof_without_newline() {
     assert!(render(b"a 1", Format::Text).is_ok());
     assert!(render(b"a 1 5", Format::Text).is_ok());

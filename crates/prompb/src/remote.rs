@@ -81,3 +81,20 @@ pub struct ChunkedReadResponse {
     #[prost(int64, tag = "2")]
     pub query_index: i64,
 }
+
+impl WriteRequest {
+    /// The number of float samples in the request (for limits).
+    pub fn sample_count(&self) -> usize {
+        self.timeseries.iter().map(|t| t.samples.len()).sum()
+    }
+
+    /// The number of exemplars in the request.
+    pub fn exemplar_count(&self) -> usize {
+        self.timeseries.iter().map(|t| t.exemplars.len()).sum()
+    }
+
+    /// The number of native histogram samples in the request.
+    pub fn histogram_count(&self) -> usize {
+        self.timeseries.iter().map(|t| t.histograms.len()).sum()
+    }
+}

@@ -81,6 +81,14 @@ fn write_request_round_trips_with_metadata_and_exemplars() {
     });
     let body = encode_write_request(&req);
     assert_eq!(decode_write_request(&body, 1 << 20).unwrap(), req);
+    assert_eq!(
+        (
+            req.sample_count(),
+            req.exemplar_count(),
+            req.histogram_count()
+        ),
+        (1, 1, 0)
+    );
 }
 
 #[test]
