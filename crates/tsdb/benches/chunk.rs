@@ -2,7 +2,7 @@
 //! node_exporter-shaped series, and bytes per sample of plain XOR chunks.
 
 use criterion::{Criterion, Throughput};
-use telltale_tsdb::chunkenc::{XorAppender, XorIter};
+use telltale_tsdb::chunkenc::{XorAppender, XorIter, encode_best};
 use telltale_tsdb::workload::{Workload, WorkloadConfig};
 
 /// 120-sample series from the workload (one host, 120 scrapes).
@@ -45,6 +45,11 @@ fn main() {
         "xor chunks: {} series x 120 samples, {:.3} bytes/sample",
         series.len(),
         bytes as f64 / n as f64
+    );
+    let best: usize = series.iter().map(|s| encode_best(s).1.len()).sum();
+    println!(
+        "best of xor/decimal chunks: {:.3} bytes/sample",
+        best as f64 / n as f64
     );
     let mut c = Criterion::default().configure_from_args();
     let mut g = c.benchmark_group("xor");

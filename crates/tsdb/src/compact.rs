@@ -174,6 +174,7 @@ fn merge_series(
                 out.push(OutChunk {
                     mint: m.mint,
                     maxt: m.maxt,
+                    enc: c.enc,
                     data: Box::from(c.as_ref()),
                 });
             }

@@ -3,7 +3,7 @@
 
 use telltale_model::{Sample, SampleIterator, StorageError};
 
-use crate::chunkenc::XorIter;
+use crate::chunkenc::ChunkIter;
 
 /// Deleted intervals, sorted, inclusive.
 pub(crate) type Intervals = Vec<(i64, i64)>;
@@ -15,8 +15,8 @@ fn deleted(iv: &[(i64, i64)], t: i64) -> bool {
 /// Decodes time-ordered, non-overlapping chunks one after another, keeping
 /// the samples in `[mint, maxt]` that no interval deletes.
 pub(crate) struct ChunksIter<D> {
-    chunks: std::vec::IntoIter<D>,
-    cur: Option<XorIter<D>>,
+    chunks: std::vec::IntoIter<(u8, D)>,
+    cur: Option<ChunkIter<D>>,
     mint: i64,
     maxt: i64,
     deleted: Intervals,
@@ -24,7 +24,7 @@ pub(crate) struct ChunksIter<D> {
 }
 
 impl<D: AsRef<[u8]>> ChunksIter<D> {
-    pub fn new(chunks: Vec<D>, mint: i64, maxt: i64, deleted: Intervals) -> Self {
+    pub fn new(chunks: Vec<(u8, D)>, mint: i64, maxt: i64, deleted: Intervals) -> Self {
         ChunksIter {
             chunks: chunks.into_iter(),
             cur: None,
@@ -41,7 +41,7 @@ impl<D: AsRef<[u8]> + Send> SampleIterator for ChunksIter<D> {
         while !self.done {
             if self.cur.is_none() {
                 match self.chunks.next() {
-                    Some(c) => self.cur = Some(XorIter::new(c)?),
+                    Some((enc, c)) => self.cur = Some(ChunkIter::new(enc, c)?),
                     None => {
                         self.done = true;
                         break;
@@ -149,7 +149,8 @@ mod tests {
     fn chunks_iter_honours_range_and_deletions() {
         let a = encode(&[(1, 1.0), (2, 2.0), (3, 3.0)]);
         let b = encode(&[(4, 4.0), (5, 5.0), (6, 6.0)]);
-        let mut it = ChunksIter::new(vec![a, b], 2, 5, vec![(4, 4)]);
+        let x = crate::chunkenc::ENCODING_XOR;
+        let mut it = ChunksIter::new(vec![(x, a), (x, b)], 2, 5, vec![(4, 4)]);
         let got: Vec<i64> = it.collect_all().unwrap().iter().map(|s| s.t).collect();
         assert_eq!(got, vec![2, 3, 5]);
     }

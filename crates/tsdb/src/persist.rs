@@ -12,7 +12,7 @@ use telltale_model::{Labels, Matcher};
 use crate::block::Block;
 use crate::block::meta::BlockMeta;
 use crate::block::writer::{BlockWriter, OutChunk, rechunk};
-use crate::chunkenc::decode_all;
+use crate::chunkenc::decode_any;
 use crate::db::{Db, WAL_DIR};
 use crate::error::{Result, TsdbError, poisoned};
 use crate::head::TakenSeries;
@@ -34,13 +34,14 @@ fn series_chunks(t: &TakenSeries, per_chunk: usize) -> Result<Vec<OutChunk>> {
             .map(|c| OutChunk {
                 mint: c.mint,
                 maxt: c.maxt,
+                enc: c.enc,
                 data: Box::from(&c.data[..]),
             })
             .collect());
     }
     let mut all: Vec<(i64, f64)> = Vec::new();
     for c in &t.chunks {
-        all.extend(decode_all(&c.data)?);
+        all.extend(decode_any(c.enc, &c.data)?);
     }
     all.extend(t.ooo.iter().copied());
     all.sort_by_key(|s| s.0);

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use memmap2::Mmap;
 
 use super::mmap::map_file;
-use crate::chunkenc::ENCODING_XOR;
+use crate::chunkenc::{ENCODING_DEC, ENCODING_XOR};
 use crate::encoding::Enc;
 use crate::error::{Result, TsdbError};
 
@@ -77,12 +77,12 @@ impl ChunkWriter {
         Ok(())
     }
 
-    /// Writes one XOR chunk and returns its reference.
-    pub fn write(&mut self, data: &[u8]) -> Result<u64> {
+    /// Writes one chunk of encoding `enc` and returns its reference.
+    pub fn write(&mut self, enc: u8, data: &[u8]) -> Result<u64> {
         self.scratch.clear();
         self.scratch.put_uvarint(data.len() as u64);
         let hdr = self.scratch.len();
-        self.scratch.push(ENCODING_XOR);
+        self.scratch.push(enc);
         self.scratch.extend_from_slice(data);
         let crc = crc32c::crc32c(&self.scratch[hdr..]);
         self.scratch.put_u32(crc);
@@ -107,6 +107,7 @@ impl ChunkWriter {
 /// The bytes of one chunk inside a mapped chunk file.
 #[derive(Clone)]
 pub(crate) struct MappedChunk {
+    pub enc: u8,
     map: Arc<Mmap>,
     start: usize,
     end: usize,
@@ -177,10 +178,11 @@ impl ChunkReader {
         if crc32c::crc32c(body) != u32::from_le_bytes(crc) {
             return Err(bad("chunk checksum mismatch"));
         }
-        if body[0] != ENCODING_XOR {
+        if body[0] != ENCODING_XOR && body[0] != ENCODING_DEC {
             return Err(bad("unknown chunk encoding"));
         }
         Ok(MappedChunk {
+            enc: body[0],
             map: m.clone(),
             start: start + 1,
             end: end - 4,

@@ -143,7 +143,8 @@ impl Block {
         let mut cs = Vec::new();
         for m in metas {
             if m.maxt >= mint && m.mint <= maxt {
-                cs.push(self.chunks.chunk(m.r)?);
+                let c = self.chunks.chunk(m.r)?;
+                cs.push((c.enc, c));
             }
         }
         Ok(ChunksIter::new(cs, mint, maxt, self.deleted(id)))

@@ -9,7 +9,7 @@ use telltale_model::Labels;
 use super::chunks::ChunkWriter;
 use super::index::{ChunkMeta, IndexWriter};
 use super::meta::{BlockCompaction, BlockMeta, BlockStats, META_VERSION};
-use crate::chunkenc::{XorAppender, num_samples};
+use crate::chunkenc::{encode_best, num_samples};
 use crate::error::{Result, TsdbError};
 use crate::wal::segment::sync_dir;
 
@@ -17,6 +17,7 @@ use crate::wal::segment::sync_dir;
 pub(crate) struct OutChunk {
     pub mint: i64,
     pub maxt: i64,
+    pub enc: u8,
     pub data: Box<[u8]>,
 }
 
@@ -26,14 +27,12 @@ pub(crate) fn rechunk(samples: &[(i64, f64)], per_chunk: usize) -> Vec<OutChunk>
         .chunks(per_chunk.max(1))
         .filter_map(|part| {
             let (f, l) = (part.first()?, part.last()?);
-            let mut a = XorAppender::new();
-            for &(t, v) in part {
-                a.append(t, v);
-            }
+            let (enc, data) = encode_best(part);
             Some(OutChunk {
                 mint: f.0,
                 maxt: l.0,
-                data: a.finish().into_boxed_slice(),
+                enc,
+                data: data.into_boxed_slice(),
             })
         })
         .collect()
@@ -80,7 +79,7 @@ impl BlockWriter {
         }
         let mut metas = Vec::with_capacity(chunks.len());
         for c in chunks {
-            let r = self.chunks.write(&c.data)?;
+            let r = self.chunks.write(c.enc, &c.data)?;
             metas.push(ChunkMeta {
                 mint: c.mint,
                 maxt: c.maxt,

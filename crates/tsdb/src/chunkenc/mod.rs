@@ -5,13 +5,109 @@
 //! predecessor, in Prometheus's XOR layout (`docs/format/chunks.md`).
 
 pub mod bstream;
+pub mod dec;
 pub mod xor;
 
 pub use bstream::{BitReader, BitWriter};
+pub use dec::DecIter;
 pub use xor::{XorAppender, XorIter, decode_all, encode, num_samples};
+
+use crate::error::TsdbError;
 
 /// The encoding byte of an XOR chunk, as Prometheus numbers it.
 pub const ENCODING_XOR: u8 = 1;
+/// The encoding byte of a decimal chunk (Telltale's own, outside the range
+/// Prometheus uses).
+pub const ENCODING_DEC: u8 = 0x81;
+
+/// Decodes a chunk of either encoding.
+#[derive(Debug, Clone)]
+pub enum ChunkIter<D> {
+    /// An XOR chunk.
+    Xor(XorIter<D>),
+    /// A decimal chunk.
+    Dec(DecIter<D>),
+}
+
+impl<D: AsRef<[u8]>> ChunkIter<D> {
+    /// Starts decoding `data` of encoding `enc`.
+    ///
+    /// # Errors
+    ///
+    /// [`TsdbError::Chunk`] for an unknown encoding or a short header.
+    pub fn new(enc: u8, data: D) -> Result<Self, TsdbError> {
+        match enc {
+            ENCODING_XOR => Ok(ChunkIter::Xor(XorIter::new(data)?)),
+            ENCODING_DEC => Ok(ChunkIter::Dec(DecIter::new(data)?)),
+            _ => Err(TsdbError::Chunk {
+                bit: 0,
+                reason: "unknown chunk encoding",
+            }),
+        }
+    }
+
+    /// The next sample.
+    ///
+    /// # Errors
+    ///
+    /// [`TsdbError::Chunk`] for truncated or malformed data.
+    #[inline]
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<(i64, f64)>, TsdbError> {
+        match self {
+            ChunkIter::Xor(it) => it.next(),
+            ChunkIter::Dec(it) => it.next(),
+        }
+    }
+}
+
+/// Decodes a whole chunk of either encoding.
+///
+/// # Errors
+///
+/// [`TsdbError::Chunk`] for unknown encodings and malformed data.
+pub fn decode_any(enc: u8, data: &[u8]) -> Result<Vec<(i64, f64)>, TsdbError> {
+    let mut it = ChunkIter::new(enc, data)?;
+    let mut out = Vec::with_capacity(num_samples(data));
+    while let Some(s) = it.next()? {
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// Re-encodes a finished XOR chunk in the smallest encoding; returns the
+/// encoding and the bytes (the input unchanged when XOR is smallest).
+pub fn compact_chunk(xor: Vec<u8>) -> (u8, Vec<u8>) {
+    let Ok(samples) = decode_all(&xor) else {
+        return (ENCODING_XOR, xor);
+    };
+    match dec::encode(&samples) {
+        Some(d) if d.len() < xor.len() => (ENCODING_DEC, d),
+        _ => (ENCODING_XOR, xor),
+    }
+}
+
+/// Encodes samples in the smallest encoding.
+pub fn encode_best(samples: &[(i64, f64)]) -> (u8, Vec<u8>) {
+    let x = encode(samples);
+    match dec::encode(samples) {
+        Some(d) if d.len() < x.len() => (ENCODING_DEC, d),
+        _ => (ENCODING_XOR, x),
+    }
+}
+
+/// The chunk as a Prometheus XOR chunk (for remote read and other
+/// Prometheus-compatible consumers).
+///
+/// # Errors
+///
+/// [`TsdbError::Chunk`] for unknown encodings and malformed data.
+pub fn to_xor(enc: u8, data: &[u8]) -> Result<Vec<u8>, TsdbError> {
+    if enc == ENCODING_XOR {
+        return Ok(data.to_vec());
+    }
+    Ok(encode(&decode_any(enc, data)?))
+}
 
 #[cfg(test)]
 mod tests {
@@ -59,6 +155,29 @@ mod tests {
         assert_eq!(&c[4..12], &1.0f64.to_bits().to_be_bytes());
         // uvarint(1000) then a single 0 bit for the unchanged value.
         assert_eq!(&c[12..], &[0xe8, 0x07, 0x00]);
+    }
+
+    #[test]
+    fn decimal_chunks_round_trip_and_are_smaller_for_decimals() {
+        let samples: Vec<(i64, f64)> = (0..120)
+            .map(|i| {
+                (
+                    i * 15_000,
+                    1234.56 + f64::from(i as u32 * 37 % 101) / 100.0 * i as f64,
+                )
+            })
+            .map(|(t, v)| (t, (v * 100.0).round() / 100.0))
+            .collect();
+        let x = encode(&samples);
+        let (enc, d) = encode_best(&samples);
+        assert_eq!(enc, ENCODING_DEC);
+        assert!(d.len() * 2 < x.len(), "{} vs {}", d.len(), x.len());
+        assert!(bits_eq(&decode_any(enc, &d).unwrap(), &samples));
+        assert_eq!(to_xor(enc, &d).unwrap(), x);
+        // Values that are not short decimals stay XOR.
+        let odd = [(1, f64::NAN), (2, 0.1 + 0.2)];
+        assert_eq!(encode_best(&odd).0, ENCODING_XOR);
+        assert_eq!(dec::encode(&[(1, -0.0)]), None);
     }
 
     #[test]
@@ -110,6 +229,22 @@ mod tests {
         #[test]
         fn prop_garbage_never_panics(data in prop::collection::vec(any::<u8>(), 0..200)) {
             let _ = decode_all(&data);
+            let _ = decode_any(ENCODING_DEC, &data);
+        }
+
+        #[test]
+        fn prop_decimal_round_trip(
+            start in -1_000_000_000i64..1_000_000_000i64,
+            steps in prop::collection::vec((1i64..100_000, -1_000_000i64..1_000_000, 0usize..4), 1..200),
+        ) {
+            let mut t = start;
+            let mut samples = Vec::new();
+            for (d, m, k) in steps {
+                t += d;
+                samples.push((t, m as f64 / [1.0, 10.0, 100.0, 1000.0][k]));
+            }
+            let (enc, data) = encode_best(&samples);
+            prop_assert!(bits_eq(&decode_any(enc, &data).unwrap(), &samples));
         }
     }
 }

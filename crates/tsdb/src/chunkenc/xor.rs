@@ -14,7 +14,7 @@ fn bit_range(x: i64, nbits: u32) -> bool {
     -((1i64 << (nbits - 1)) - 1) <= x && x <= (1i64 << (nbits - 1))
 }
 
-fn write_uvarint(w: &mut BitWriter, mut x: u64) {
+pub(crate) fn write_uvarint(w: &mut BitWriter, mut x: u64) {
     while x >= 0x80 {
         w.write_byte((x as u8) | 0x80);
         x >>= 7;
@@ -22,11 +22,11 @@ fn write_uvarint(w: &mut BitWriter, mut x: u64) {
     w.write_byte(x as u8);
 }
 
-fn write_varint(w: &mut BitWriter, x: i64) {
+pub(crate) fn write_varint(w: &mut BitWriter, x: i64) {
     write_uvarint(w, ((x << 1) ^ (x >> 63)) as u64);
 }
 
-fn read_uvarint<D: AsRef<[u8]>>(r: &mut BitReader<D>) -> Result<u64, TsdbError> {
+pub(crate) fn read_uvarint<D: AsRef<[u8]>>(r: &mut BitReader<D>) -> Result<u64, TsdbError> {
     let mut x = 0u64;
     let mut s = 0u32;
     for _ in 0..10 {
@@ -43,9 +43,53 @@ fn read_uvarint<D: AsRef<[u8]>>(r: &mut BitReader<D>) -> Result<u64, TsdbError> 
     })
 }
 
-fn read_varint<D: AsRef<[u8]>>(r: &mut BitReader<D>) -> Result<i64, TsdbError> {
+pub(crate) fn read_varint<D: AsRef<[u8]>>(r: &mut BitReader<D>) -> Result<i64, TsdbError> {
     let u = read_uvarint(r)?;
     Ok(((u >> 1) as i64) ^ -((u & 1) as i64))
+}
+
+/// Writes a timestamp delta-of-delta with Prometheus's buckets.
+#[inline]
+pub(crate) fn write_dod(w: &mut BitWriter, dod: i64) {
+    if dod == 0 {
+        w.write_bits(0, 1);
+    } else if bit_range(dod, 14) {
+        w.write_bits(0b10, 2);
+        w.write_bits(dod as u64, 14);
+    } else if bit_range(dod, 17) {
+        w.write_bits(0b110, 3);
+        w.write_bits(dod as u64, 17);
+    } else if bit_range(dod, 20) {
+        w.write_bits(0b1110, 4);
+        w.write_bits(dod as u64, 20);
+    } else {
+        w.write_bits(0b1111, 4);
+        w.write_bits(dod as u64, 64);
+    }
+}
+
+/// Reads a timestamp delta-of-delta written by [`write_dod`].
+#[inline]
+pub(crate) fn read_dod<D: AsRef<[u8]>>(r: &mut BitReader<D>) -> Result<i64, TsdbError> {
+    let mut prefix = 0u32;
+    while prefix < 4 {
+        if !r.read_bit()? {
+            break;
+        }
+        prefix += 1;
+    }
+    let sz = match prefix {
+        0 => 0,
+        1 => 14,
+        2 => 17,
+        3 => 20,
+        _ => 64,
+    };
+    let mut bits = r.read_bits(sz)?;
+    if sz != 0 && sz != 64 && bits > (1u64 << (sz - 1)) {
+        bits = bits.wrapping_sub(1u64 << sz);
+    }
+    Ok(bits as i64)
 }
 
 /// Builds one XOR chunk sample by sample.
@@ -134,22 +178,7 @@ impl XorAppender {
             _ => {
                 let td = t.wrapping_sub(self.t) as u64;
                 let dod = (td as i64).wrapping_sub(self.t_delta as i64);
-                let w = &mut self.w;
-                if dod == 0 {
-                    w.write_bits(0, 1);
-                } else if bit_range(dod, 14) {
-                    w.write_bits(0b10, 2);
-                    w.write_bits(dod as u64, 14);
-                } else if bit_range(dod, 17) {
-                    w.write_bits(0b110, 3);
-                    w.write_bits(dod as u64, 17);
-                } else if bit_range(dod, 20) {
-                    w.write_bits(0b1110, 4);
-                    w.write_bits(dod as u64, 20);
-                } else {
-                    w.write_bits(0b1111, 4);
-                    w.write_bits(dod as u64, 64);
-                }
+                write_dod(&mut self.w, dod);
                 self.write_value(vb);
                 self.t_delta = td;
             }
@@ -273,25 +302,7 @@ impl<D: AsRef<[u8]>> XorIter<D> {
                 self.read_value()?;
             }
             _ => {
-                let mut prefix = 0u32;
-                while prefix < 4 {
-                    if !self.r.read_bit()? {
-                        break;
-                    }
-                    prefix += 1;
-                }
-                let sz = match prefix {
-                    0 => 0,
-                    1 => 14,
-                    2 => 17,
-                    3 => 20,
-                    _ => 64,
-                };
-                let mut bits = self.r.read_bits(sz)?;
-                if sz != 0 && sz != 64 && bits > (1u64 << (sz - 1)) {
-                    bits = bits.wrapping_sub(1u64 << sz);
-                }
-                let dod = bits as i64;
+                let dod = read_dod(&mut self.r)?;
                 self.t_delta = (self.t_delta as i64).wrapping_add(dod) as u64;
                 self.t = self.t.wrapping_add(self.t_delta as i64);
                 self.read_value()?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::Head;
 use super::series::{HeadChunk, MemSeries, SeriesData};
-use crate::chunkenc::{XorAppender, XorIter, decode_all};
+use crate::chunkenc::{ENCODING_DEC, ENCODING_XOR, XorAppender, XorIter, decode_all};
 use crate::encoding::Dec;
 use crate::error::{Result, TsdbError, poisoned};
 use crate::wal::record::{self, CheckpointChunk, CheckpointSeries, ChunkKind, Record, RefSample};
@@ -126,11 +126,16 @@ impl<'a> Replayer<'a> {
         let mut d = s.data.lock().map_err(|_| poisoned())?;
         for c in cs.chunks {
             match c.kind {
-                ChunkKind::Closed => {
+                ChunkKind::Closed | ChunkKind::ClosedDecimal => {
                     self.head.note_time(c.mint, c.maxt);
                     d.chunks.push(HeadChunk {
                         mint: c.mint,
                         maxt: c.maxt,
+                        enc: if c.kind == ChunkKind::Closed {
+                            ENCODING_XOR
+                        } else {
+                            ENCODING_DEC
+                        },
                         data: Arc::from(c.data),
                     });
                 }
@@ -200,7 +205,11 @@ fn checkpoint_series(r: u64, d: &SeriesData) -> Option<CheckpointSeries> {
         .chunks
         .iter()
         .map(|c| CheckpointChunk {
-            kind: ChunkKind::Closed,
+            kind: if c.enc == ENCODING_DEC {
+                ChunkKind::ClosedDecimal
+            } else {
+                ChunkKind::Closed
+            },
             mint: c.mint,
             maxt: c.maxt,
             data: c.data.to_vec(),

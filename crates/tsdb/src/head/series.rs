@@ -7,7 +7,9 @@ use std::sync::atomic::AtomicBool;
 
 use telltale_model::{Label, Labels};
 
-use crate::chunkenc::{XorAppender, XorIter, decode_all};
+use crate::chunkenc::{
+    ChunkIter, ENCODING_XOR, XorAppender, compact_chunk, decode_any, encode_best,
+};
 
 /// An interned label string.
 pub(crate) type Sym = Arc<str>;
@@ -17,6 +19,8 @@ pub(crate) type Sym = Arc<str>;
 pub(crate) struct HeadChunk {
     pub mint: i64,
     pub maxt: i64,
+    /// The chunk encoding ([`crate::chunkenc::ENCODING_XOR`] or `_DEC`).
+    pub enc: u8,
     pub data: Arc<[u8]>,
 }
 
@@ -39,7 +43,7 @@ pub(crate) struct SeriesData {
 }
 
 /// Chunk bytes and buffered samples copied out for a query.
-pub(crate) type Snapshot = (Vec<Arc<[u8]>>, Vec<(i64, f64)>);
+pub(crate) type Snapshot = (Vec<(u8, Arc<[u8]>)>, Vec<(i64, f64)>);
 
 /// Why a sample was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,8 +168,8 @@ impl SeriesData {
         {
             return Some(o[i].1.to_bits());
         }
-        let in_chunk = |data: &[u8]| -> Option<u64> {
-            let mut it = XorIter::new(data).ok()?;
+        let in_chunk = |enc: u8, data: &[u8]| -> Option<u64> {
+            let mut it = ChunkIter::new(enc, data).ok()?;
             while let Ok(Some((ct, cv))) = it.next() {
                 if ct == t {
                     return Some(cv.to_bits());
@@ -178,7 +182,7 @@ impl SeriesData {
         };
         for c in &self.chunks {
             if c.mint <= t && t <= c.maxt {
-                return in_chunk(&c.data);
+                return in_chunk(c.enc, &c.data);
             }
         }
         if let Some(o) = &self.open
@@ -186,7 +190,7 @@ impl SeriesData {
             && o.min_time() <= t
             && t <= o.max_time()
         {
-            return in_chunk(&o.bytes());
+            return in_chunk(ENCODING_XOR, &o.bytes());
         }
         None
     }
@@ -251,10 +255,12 @@ impl SeriesData {
             && o.num_samples() > 0
         {
             let (mint, maxt) = (o.min_time(), o.max_time());
+            let (enc, data) = compact_chunk(o.finish());
             self.chunks.push(HeadChunk {
                 mint,
                 maxt,
-                data: Arc::from(o.finish()),
+                enc,
+                data: Arc::from(data),
             });
         }
     }
@@ -282,7 +288,7 @@ impl SeriesData {
                 kept.push(c);
                 continue;
             }
-            let samples = decode_all(&c.data).unwrap_or_default();
+            let samples = decode_any(c.enc, &c.data).unwrap_or_default();
             let rest: Vec<(i64, f64)> = samples
                 .iter()
                 .copied()
@@ -290,10 +296,12 @@ impl SeriesData {
                 .collect();
             removed += samples.len() - rest.len();
             if let (Some(first), Some(last)) = (rest.first(), rest.last()) {
+                let (enc, data) = encode_best(&rest);
                 kept.push(HeadChunk {
                     mint: first.0,
                     maxt: last.0,
-                    data: Arc::from(crate::chunkenc::encode(&rest)),
+                    enc,
+                    data: Arc::from(data),
                 });
             }
         }
@@ -354,7 +362,7 @@ impl SeriesData {
         let mut chunks = Vec::new();
         for c in &self.chunks {
             if c.maxt >= mint && c.mint <= maxt {
-                chunks.push(c.data.clone());
+                chunks.push((c.enc, c.data.clone()));
             }
         }
         if let Some(o) = &self.open
@@ -362,7 +370,7 @@ impl SeriesData {
             && o.max_time() >= mint
             && o.min_time() <= maxt
         {
-            chunks.push(Arc::from(o.bytes()));
+            chunks.push((ENCODING_XOR, Arc::from(o.bytes())));
         }
         let ooo = self
             .ooo
@@ -415,7 +423,10 @@ mod tests {
 
     fn all(d: &SeriesData) -> Vec<(i64, f64)> {
         let (chunks, ooo) = d.snapshot(i64::MIN, i64::MAX);
-        let mut out: Vec<(i64, f64)> = chunks.iter().flat_map(|c| decode_all(c).unwrap()).collect();
+        let mut out: Vec<(i64, f64)> = chunks
+            .iter()
+            .flat_map(|(e, c)| decode_any(*e, c).unwrap())
+            .collect();
         out.extend(ooo);
         out.sort_by_key(|s| s.0);
         out

@@ -58,6 +58,8 @@ pub enum ChunkKind {
     Open = 1,
     /// Out-of-order samples not yet in a block.
     OutOfOrder = 2,
+    /// A closed chunk in the decimal encoding.
+    ClosedDecimal = 3,
 }
 
 /// One chunk of a [`CheckpointSeries`].
@@ -204,6 +206,7 @@ pub(crate) fn decode(payload: &[u8]) -> DecResult<Record> {
                         0 => ChunkKind::Closed,
                         1 => ChunkKind::Open,
                         2 => ChunkKind::OutOfOrder,
+                        3 => ChunkKind::ClosedDecimal,
                         _ => {
                             return Err(DecodeError {
                                 offset: d.pos() - 1,
