@@ -1,33 +1,68 @@
 //! The `telltale` binary: command line, configuration, wiring and exit codes.
+//!
+//! `telltale` with no command runs `serve`: the whole system on embedded
+//! defaults. The other commands are the exporter role and offline tools.
 
-use clap::{Parser, Subcommand};
+mod cli;
+mod commands;
+mod config;
+mod exporter;
+mod host;
+mod selfmetrics;
+mod serve;
+mod storage;
 
-/// Telltale: one binary that collects, stores, queries, alerts on and shows metrics.
-#[derive(Debug, Parser)]
-#[command(name = "telltale", version, about, long_about = None)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
+use std::process::ExitCode;
 
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Print the version and build information.
-    Version,
-}
+use clap::Parser;
 
-fn main() -> anyhow::Result<()> {
+use cli::{CheckCommand, Cli, Command, TestCommand};
+
+fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        .with_writer(std::io::stderr)
         .init();
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("telltale")
+        .build()?)
+}
+
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Some(Command::Version) | None => {
-            println!("telltale {}", env!("CARGO_PKG_VERSION"));
+    init_logging();
+    let result = match cli.command {
+        None => runtime().and_then(|rt| rt.block_on(serve::run(cli.serve))),
+        Some(Command::Serve(args)) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
+        Some(Command::Exporter(args)) => runtime().and_then(|rt| rt.block_on(exporter::run(args))),
+        Some(Command::Query(args)) => commands::query(args),
+        Some(Command::Check(CheckCommand::Config { file })) => commands::check_config(&file),
+        Some(Command::Check(CheckCommand::Rules { files })) => commands::check_rules(&files),
+        Some(Command::Test(TestCommand::Promql { files })) => commands::test_promql(&files),
+        Some(Command::Test(TestCommand::Rules { files })) => commands::test_rules(&files),
+        Some(Command::Import(args)) => commands::import(args),
+        Some(Command::Version) => {
+            println!(
+                "telltale, version {} (rust, {} {})",
+                env!("CARGO_PKG_VERSION"),
+                std::env::consts::OS,
+                std::env::consts::ARCH
+            );
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("telltale: error: {e:#}");
+            ExitCode::FAILURE
         }
     }
-    Ok(())
 }

@@ -79,13 +79,21 @@ impl Server {
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if let Ok(Some(st)) = child.try_wait() {
-                        panic!("telltale exited early with {st}: {:?}", log.lock().map(|l| l.clone()));
+                        panic!(
+                            "telltale exited early with {st}: {:?}",
+                            log.lock().map(|l| l.clone())
+                        );
                     }
                 }
                 Err(_) => break,
             }
         }
-        let addr = addr.unwrap_or_else(|| panic!("no listen address logged: {:?}", log.lock().map(|l| l.clone())));
+        let addr = addr.unwrap_or_else(|| {
+            panic!(
+                "no listen address logged: {:?}",
+                log.lock().map(|l| l.clone())
+            )
+        });
         let s = Server {
             child,
             addr,
@@ -131,7 +139,10 @@ impl Server {
     /// Sends SIGTERM and waits (at most 30 s) for a clean exit.
     pub fn stop(mut self) -> std::process::ExitStatus {
         let pid = self.child.id();
-        let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(Some(st)) = self.child.try_wait() {
@@ -186,7 +197,10 @@ pub fn http(
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| std::io::Error::other("bad status line"))?;
     let mut body = buf[head_end + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         body = dechunk(&body);
     }
     Ok((status, body))
@@ -194,12 +208,13 @@ pub fn http(
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(pos) = b.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(pos) = b.windows(2).position(|w| w == b"\r\n") {
         let size = usize::from_str_radix(
-            String::from_utf8_lossy(&b[..pos]).split(';').next().unwrap_or("0").trim(),
+            String::from_utf8_lossy(&b[..pos])
+                .split(';')
+                .next()
+                .unwrap_or("0")
+                .trim(),
             16,
         )
         .unwrap_or(0);
@@ -221,9 +236,19 @@ pub fn enc(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
     out
+}
+
+/// The current Unix time in seconds.
+pub fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }

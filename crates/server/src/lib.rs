@@ -24,6 +24,7 @@ pub mod api;
 pub mod auth;
 pub mod federate;
 pub mod state;
+pub mod tls;
 pub mod usage;
 
 pub use state::{

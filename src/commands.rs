@@ -1,0 +1,185 @@
+//! The offline commands: `query`, `check`, `test`, `import`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use crate::cli::{ImportArgs, OutputFormat, QueryArgs};
+use crate::config::Config;
+
+/// `telltale check config FILE`.
+///
+/// # Errors
+///
+/// When the file is not valid; the message names file, line and column.
+pub fn check_config(file: &Path) -> Result<()> {
+    let c = Config::load(file)?;
+    println!("Checking {}", file.display());
+    println!(
+        "  SUCCESS: {} is valid ({} scrape configs, {} rule file patterns)",
+        file.display(),
+        c.scrape.scrape_configs.len(),
+        c.own.rule_files.len()
+    );
+    Ok(())
+}
+
+/// `telltale check rules FILE...`.
+///
+/// # Errors
+///
+/// When a file is not valid.
+pub fn check_rules(files: &[PathBuf]) -> Result<()> {
+    bail!(
+        "checking {} rule file(s): the rules engine is not part of this build yet",
+        files.len()
+    )
+}
+
+/// `telltale test rules FILE...`.
+///
+/// # Errors
+///
+/// When a test fails.
+pub fn test_rules(files: &[PathBuf]) -> Result<()> {
+    bail!(
+        "testing {} rule test file(s): the rules engine is not part of this build yet",
+        files.len()
+    )
+}
+
+/// `telltale test promql FILE...`: runs Prometheus's test-script format.
+///
+/// # Errors
+///
+/// When any eval fails or a file cannot be read.
+pub fn test_promql(files: &[PathBuf]) -> Result<()> {
+    let mut out = std::io::stdout();
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let mut broken = 0;
+    for f in files {
+        let r = telltale_promql::promqltest::run_file(f, &mut out);
+        passed += r.passed;
+        failed += r.failed;
+        skipped += r.skipped;
+        if let Some(e) = &r.error {
+            eprintln!("{}: {e}", f.display());
+            broken += 1;
+        }
+    }
+    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    if failed > 0 || broken > 0 {
+        bail!("{failed} eval(s) failed, {broken} file(s) could not be run");
+    }
+    Ok(())
+}
+
+/// `telltale import FILE`.
+///
+/// # Errors
+///
+/// Always, until bulk import lands.
+pub fn import(args: ImportArgs) -> Result<()> {
+    bail!(
+        "import of {} into {}: bulk import is not part of this build yet",
+        args.file.display(),
+        args.data_dir.display()
+    )
+}
+
+fn parse_time_arg(s: &str, now: i64) -> Result<i64> {
+    if let Ok(ms) = telltale_server::api::params::parse_time(s) {
+        return Ok(ms);
+    }
+    // A duration means "that long before now".
+    telltale_server::api::params::parse_prom_duration(s)
+        .map(|d| now - d)
+        .ok_or_else(|| anyhow!("{s:?} is neither a time (Unix seconds or RFC 3339) nor a duration"))
+}
+
+/// `telltale query EXPR`: against a data directory, or a running server.
+///
+/// # Errors
+///
+/// Bad arguments, a failing query, or a server that cannot be reached.
+pub fn query(args: QueryArgs) -> Result<()> {
+    use telltale_promql::{CancelToken, Engine, EngineOptions};
+    let now = telltale_server::state::now_ms();
+    let Some(dir) = &args.data_dir else {
+        bail!(
+            "querying a running server needs --server support, which is not part of this build yet; use --data-dir DIR with the server stopped"
+        );
+    };
+    let opts = telltale_tsdb::Options {
+        background: false,
+        ..Default::default()
+    };
+    let db =
+        telltale_tsdb::Db::open(dir, opts).with_context(|| format!("opening {}", dir.display()))?;
+    let engine = Engine::new(EngineOptions::default());
+    let token = CancelToken::new();
+    let res = if args.start.is_some() || args.end.is_some() || args.step.is_some() {
+        let end = match &args.end {
+            Some(e) => parse_time_arg(e, now)?,
+            None => now,
+        };
+        let start = match &args.start {
+            Some(s) => parse_time_arg(s, end)?,
+            None => end - 3_600_000,
+        };
+        let step = match &args.step {
+            Some(s) => telltale_server::api::params::parse_duration(s).map_err(|e| anyhow!(e))?,
+            None => 60_000,
+        };
+        engine.range_query(&db, &args.expr, start, end, step, &token)
+    } else {
+        let t = match &args.time {
+            Some(t) => parse_time_arg(t, now)?,
+            None => now,
+        };
+        engine.instant_query(&db, &args.expr, t, &token)
+    }
+    .map_err(|e| anyhow!("{e}"))?;
+    for w in &res.warnings {
+        eprintln!("warning: {w}");
+    }
+    match args.format {
+        OutputFormat::Json => {
+            println!("{}", telltale_server::api::json::result_json(&res.value));
+        }
+        OutputFormat::Table => print_table(&res.value),
+    }
+    let _ = db.close();
+    Ok(())
+}
+
+fn print_table(v: &telltale_promql::Value) {
+    use telltale_promql::Value;
+    let fmt = |x: f64| {
+        let mut s = String::new();
+        telltale_server::api::json::fmt_value(x, &mut s);
+        s
+    };
+    match v {
+        Value::Scalar { v, .. } => println!("{}", fmt(*v)),
+        Value::String { v, .. } => println!("{v}"),
+        Value::Vector(samples) => {
+            let width = samples
+                .iter()
+                .map(|s| s.labels.to_string().len())
+                .max()
+                .unwrap_or(0);
+            for s in samples {
+                println!("{:<width$}  {}", s.labels.to_string(), fmt(s.v));
+            }
+        }
+        Value::Matrix(series) => {
+            for s in series {
+                println!("{}", s.labels);
+                for p in &s.samples {
+                    println!("  {}  {}", p.t as f64 / 1000.0, fmt(p.v));
+                }
+            }
+        }
+    }
+}
