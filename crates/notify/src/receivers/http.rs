@@ -9,6 +9,21 @@ use crate::config::types::HttpConfig;
 /// Longest response body quoted in an error.
 const MAX_ERROR_BODY: usize = 1024;
 
+/// Most of a response body we read; the rest is ignored.
+const MAX_RESPONSE_BODY: usize = 64 << 10;
+
+/// Reads at most `limit` bytes of a response body, lossily as UTF-8.
+async fn read_bounded(mut resp: reqwest::Response, limit: usize) -> String {
+    let mut buf = Vec::new();
+    while buf.len() < limit {
+        match resp.chunk().await {
+            Ok(Some(c)) => buf.extend_from_slice(&c[..c.len().min(limit - buf.len())]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
 /// The `User-Agent` we send, in Alertmanager's shape.
 pub fn user_agent() -> String {
     format!("Alertmanager/{} (telltale)", env!("CARGO_PKG_VERSION"))
@@ -68,10 +83,11 @@ pub(crate) async fn post_json(
         .await
         .map_err(|e| SendError::transient(format!("request to {url} failed: {e}")))?;
     let status = resp.status();
-    let mut text = resp.text().await.unwrap_or_default();
+    let text = read_bounded(resp, MAX_RESPONSE_BODY).await;
     if status.is_success() {
         return Ok(text);
     }
+    let mut text = text;
     text.truncate(
         (0..=MAX_ERROR_BODY.min(text.len()))
             .rev()
