@@ -253,9 +253,20 @@ impl Engine {
     }
 }
 
+/// Removes the metric name and, with it, the `__type__` and `__unit__`
+/// labels that describe it (Prometheus's type-and-unit labels).
+fn drop_name_labels(l: &telltale_model::Labels) -> telltale_model::Labels {
+    telltale_model::Labels::from_sorted(
+        l.iter()
+            .filter(|x| !matches!(x.name.as_str(), "__name__" | "__type__" | "__unit__"))
+            .cloned()
+            .collect(),
+    )
+}
+
 fn finish_labels(s: &mut Ser) {
     if s.drop_name {
-        s.labels = s.labels.without_metric_name();
+        s.labels = drop_name_labels(&s.labels);
     }
 }
 
@@ -359,7 +370,7 @@ fn to_value(val: Val, ctx: Ctx, range: bool) -> Result<Value, PromqlError> {
                 .into_iter()
                 .map(|r: Raw| RangeSeries {
                     labels: if r.drop_name {
-                        r.labels.without_metric_name()
+                        drop_name_labels(&r.labels)
                     } else {
                         r.labels
                     },
