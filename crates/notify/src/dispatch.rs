@@ -153,6 +153,9 @@ async fn flush(inner: &Arc<Inner>, id: &GroupId, group_interval: Duration) -> bo
             .map(Alert::fingerprint)
             .collect();
         let deadline = tokio::time::Instant::now() + group_interval;
+        // Integrations are notified concurrently, each with its own retries,
+        // as Alertmanager fans out to them.
+        let mut tasks = tokio::task::JoinSet::new();
         for (index, integ) in integrations(&receiver) {
             let ikey = format!("{}[{index}]", integ.kind());
             let log_key = (group_key.clone(), route.receiver.clone(), ikey.clone());
@@ -171,10 +174,8 @@ async fn flush(inner: &Arc<Inner>, id: &GroupId, group_interval: Duration) -> bo
                 .iter()
                 .filter(|a| integ.send_resolved() || !a.is_resolved_at(now))
                 .collect();
-            let ok = if to_send.is_empty() {
-                true
-            } else {
-                let data = TemplateData::new(
+            let data = (!to_send.is_empty()).then(|| {
+                TemplateData::new(
                     &route.receiver,
                     &group_key,
                     group_labels
@@ -187,22 +188,33 @@ async fn flush(inner: &Arc<Inner>, id: &GroupId, group_interval: Duration) -> bo
                         .map(|a| TemplateAlert::from_alert(a, now))
                         .collect(),
                     &inner.opts.external_url,
-                );
-                deliver(
-                    inner, &integ, index, &ikey, &data, reason, deadline, &templates,
                 )
-                .await
+            });
+            let inner = inner.clone();
+            let templates = templates.clone();
+            let entry = Entry {
+                timestamp: now,
+                firing: firing.clone(),
+                resolved: resolved.clone(),
             };
-            if ok {
-                let e = Entry {
-                    timestamp: now,
-                    firing: firing.clone(),
-                    resolved: resolved.clone(),
+            tasks.spawn(async move {
+                let ok = match &data {
+                    None => true,
+                    Some(data) => {
+                        deliver(
+                            &inner, &integ, index, &ikey, data, reason, deadline, &templates,
+                        )
+                        .await
+                    }
                 };
-                if let Err(err) = inner.nflog.log(log_key, e) {
+                if ok && let Err(err) = inner.nflog.log(log_key, entry) {
                     tracing::warn!("notification log: {err}");
                 }
-            } else {
+                ok
+            });
+        }
+        while let Some(r) = tasks.join_next().await {
+            if !r.unwrap_or(false) {
                 all_ok = false;
             }
         }

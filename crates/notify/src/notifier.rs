@@ -22,6 +22,9 @@ use crate::route::Route;
 use crate::silence::Silences;
 use crate::template::Templates;
 
+/// How often resolved alerts and old silences are dropped.
+pub const GC_INTERVAL: Duration = Duration::from_secs(15 * 60);
+
 /// Tunables of a [`Notifier`].
 #[derive(Debug, Clone)]
 pub struct NotifierOptions {
@@ -190,7 +193,7 @@ impl Notifier {
             .map_err(|e| NotifyError::Config(format!("building HTTP client: {e}")))?;
         let clock = Clock::new();
         let started = clock.now();
-        Ok(Notifier {
+        let notifier = Notifier {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
                     config: Arc::new(config),
@@ -206,7 +209,25 @@ impl Notifier {
                 opts,
                 started,
             }),
-        })
+        };
+        notifier.spawn_gc();
+        Ok(notifier)
+    }
+
+    /// Runs [`Notifier::gc`] every [`GC_INTERVAL`] while the notifier lives
+    /// (when started inside a tokio runtime).
+    fn spawn_gc(&self) {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let weak = Arc::downgrade(&self.inner);
+        handle.spawn(async move {
+            loop {
+                tokio::time::sleep(GC_INTERVAL).await;
+                let Some(inner) = weak.upgrade() else { return };
+                Notifier { inner }.gc();
+            }
+        });
     }
 
     /// The current time as the notifier sees it (follows tokio's clock).

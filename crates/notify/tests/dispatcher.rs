@@ -227,3 +227,81 @@ async fn restart_neither_resends_nor_forgets() {
     sleep_secs(10 * 60).await;
     assert_eq!(sink.count(), 1, "the log stops a re-send after restart");
 }
+
+#[tokio::test(start_paused = true)]
+async fn time_intervals_mute_routes() {
+    install_crypto();
+    let (sink, url) = start_sink().await;
+    let cfg = Config::load(&format!(
+        "time_intervals:\n- name: always\n  time_intervals:\n  - weekdays: ['sunday:saturday']\n- name: never\n  time_intervals:\n  - years: ['1999']\nroute:\n  receiver: hook\n  group_by: [alertname]\n  group_wait: 30s\n  routes:\n  - matchers: [team=a]\n    mute_time_intervals: [always]\n  - matchers: [team=b]\n    active_time_intervals: [never]\n  - matchers: [team=c]\nreceivers:\n- name: hook\n  webhook_configs:\n  - url: '{url}'\n"
+    ))
+    .unwrap();
+    let n = Notifier::new(cfg, None).unwrap();
+    n.add_alerts(vec![
+        alert(&n, &[("alertname", "A"), ("team", "a")]),
+        alert(&n, &[("alertname", "B"), ("team", "b")]),
+        alert(&n, &[("alertname", "C"), ("team", "c")]),
+    ])
+    .unwrap();
+    sleep_secs(40).await;
+    assert_eq!(sink.count(), 1);
+    assert_eq!(sink.last()["groupLabels"]["alertname"], "C");
+    let muted = n
+        .alerts()
+        .into_iter()
+        .find(|v| v.alert.labels.get("team") == "a")
+        .unwrap();
+    assert_eq!(muted.muted_by, ["always"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn reload_reroutes_without_resending() {
+    install_crypto();
+    let (sink, url) = start_sink().await;
+    let n = Notifier::new(config(&url, ""), None).unwrap();
+    n.add_alerts(vec![alert(&n, &[("alertname", "R")])])
+        .unwrap();
+    sleep_secs(40).await;
+    assert_eq!(sink.count(), 1);
+    // Same configuration again: the log keeps it quiet.
+    n.reload(config(&url, "")).unwrap();
+    sleep_secs(60).await;
+    assert_eq!(sink.count(), 1);
+    // A new receiver is a new notification target.
+    let other = Config::load(&format!(
+        "route:\n  receiver: other\n  group_by: [alertname]\n  group_wait: 30s\nreceivers:\n- name: other\n  webhook_configs:\n  - url: '{url}'\n"
+    ))
+    .unwrap();
+    n.reload(other).unwrap();
+    sleep_secs(40).await;
+    assert_eq!(sink.count(), 2);
+    assert_eq!(sink.last()["receiver"], "other");
+    assert_eq!(n.config().route.receiver, "other");
+}
+
+#[tokio::test(start_paused = true)]
+async fn alert_limit_and_bad_alerts_are_refused() {
+    install_crypto();
+    let (_sink, url) = start_sink().await;
+    let opts = telltale_notify::NotifierOptions {
+        max_alerts: 2,
+        ..Default::default()
+    };
+    let n = Notifier::with_options(config(&url, ""), None, opts).unwrap();
+    let err = n
+        .add_alerts(vec![
+            alert(&n, &[("alertname", "1")]),
+            alert(&n, &[("alertname", "2")]),
+            alert(&n, &[("alertname", "3")]),
+        ])
+        .unwrap_err();
+    assert!(err.to_string().contains("too many alerts"), "{err}");
+    assert_eq!(n.alerts().len(), 2);
+    let mut bad = alert(&n, &[("alertname", "1")]);
+    bad.ends_at = Some(bad.starts_at - SignedDuration::from_secs(1));
+    assert!(n.add_alerts(vec![bad]).is_err());
+    assert!(
+        n.add_alerts(vec![Alert::firing(Labels::empty(), n.now())])
+            .is_err()
+    );
+}
