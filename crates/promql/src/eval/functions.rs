@@ -444,6 +444,7 @@ impl Evaluator<'_> {
                 }
                 Ok(Val::Vector(ob.series))
             }
+            "info" => self.info_fn(ctx, c),
             "histogram_quantile" | "histogram_fraction" | "histogram_quantiles" => {
                 self.histogram_fn(ctx, c)
             }

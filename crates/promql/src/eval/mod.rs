@@ -10,6 +10,7 @@ mod aggregate;
 mod binop;
 mod functions;
 mod histogram;
+mod info;
 pub(crate) mod position;
 mod range_fns;
 mod selector;

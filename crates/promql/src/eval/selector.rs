@@ -53,6 +53,27 @@ impl Evaluator<'_> {
         func: Option<&str>,
     ) -> Result<Vec<Raw>, PromqlError> {
         let groups = selector_matchers(vs)?;
+        self.load_groups(&groups, mint, maxt, range, func)
+    }
+
+    /// Loads the series selected by one list of matchers.
+    pub(crate) fn load_matchers(
+        &mut self,
+        ms: &[Matcher],
+        mint: i64,
+        maxt: i64,
+    ) -> Result<Vec<Raw>, PromqlError> {
+        self.load_groups(&[ms.to_vec()], mint, maxt, 0, None)
+    }
+
+    fn load_groups(
+        &mut self,
+        groups: &[Vec<Matcher>],
+        mint: i64,
+        maxt: i64,
+        range: i64,
+        func: Option<&str>,
+    ) -> Result<Vec<Raw>, PromqlError> {
         let q = self.storage.querier(mint, maxt)?;
         let hints = SelectHints {
             start: Some(mint),
@@ -63,7 +84,7 @@ impl Evaluator<'_> {
         };
         let mut out: Vec<Raw> = Vec::new();
         let mut loaded = 0usize;
-        for ms in &groups {
+        for ms in groups {
             for mut s in q.select(&hints, ms)? {
                 self.check()?;
                 let mut samples = Vec::new();
