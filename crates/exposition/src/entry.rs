@@ -76,6 +76,12 @@ impl<'a> Series<'a> {
     }
 
     /// The labels other than the metric name, unescaped, in input order.
+    ///
+    /// Values are as written: to store `le` and `quantile` the way
+    /// Prometheus 3 does (`1` as `1.0`), pass them through
+    /// [`normalize_float_label`](crate::normalize_float_label) with
+    /// [`Series::metric_type`]; [`parse_families`](crate::parse_families)
+    /// does that already.
     pub fn labels(&self) -> LabelIter<'a> {
         self.labels.iter()
     }

@@ -97,6 +97,10 @@ mod tests {
             Format::OpenMetrics
         );
         assert_eq!(format_from_content_type(TEXT_CONTENT_TYPE), Format::Text);
+        assert_eq!(
+            format_from_content_type("text/plain; version=1.0.0; escaping=allow-utf-8"),
+            Format::Text
+        );
         assert_eq!(format_from_content_type(""), Format::Text);
         assert_eq!(format_from_content_type("application/json"), Format::Text);
         assert!(is_protobuf_content_type(

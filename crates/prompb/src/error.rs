@@ -1,8 +1,9 @@
 //! The crate's error type.
 
 /// Everything that can go wrong decoding or converting remote write and
-/// remote read messages. Every variant is the sender's fault (HTTP 400)
-/// except none: this crate does no I/O.
+/// remote read messages. This crate does no I/O, so every variant describes
+/// bad input: a receiver answers 400 (not to be retried), or 413 for
+/// [`Error::TooLarge`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
