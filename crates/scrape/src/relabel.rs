@@ -389,10 +389,11 @@ fn apply(b: &mut LabelsBuilder, c: &RelabelConfig, val: &str) -> bool {
         Action::LabelMap => {
             let mut add: Vec<(String, String)> = Vec::new();
             for l in b.labels() {
+                if !c.regex.is_match(&l.name) {
+                    continue;
+                }
                 if let Some(caps) = c.regex.regex().captures(&l.name) {
-                    let mut name = String::new();
-                    caps.expand(&c.replacement, &mut name);
-                    add.push((name, l.value.clone()));
+                    add.push((expand_caps(&c.replacement, &caps), l.value.clone()));
                 }
             }
             for (n, v) in add {
@@ -420,21 +421,109 @@ fn replace(b: &mut LabelsBuilder, c: &RelabelConfig, val: &str) {
         b.set(&c.target_label, &c.replacement);
         return;
     }
-    let Some(caps) = c.regex.regex().captures(val) else {
-        return;
+    let (target, res) = if !has_template_var(&c.target_label) && !has_template_var(&c.replacement) {
+        // Nothing to expand: only whether the regex matches counts.
+        if !c.regex.is_match(val) {
+            return;
+        }
+        (c.target_label.clone(), c.replacement.clone())
+    } else if c.regex.as_str() == "(.*)" {
+        // The default regex always matches, with groups 0 and 1 the value.
+        (
+            expand_whole(&c.target_label, val),
+            expand_whole(&c.replacement, val),
+        )
+    } else {
+        let Some(caps) = c.regex.regex().captures(val) else {
+            return;
+        };
+        (
+            expand_caps(&c.target_label, &caps),
+            expand_caps(&c.replacement, &caps),
+        )
     };
-    let mut target = String::new();
-    caps.expand(&c.target_label, &mut target);
     if !is_valid_label_name(&target) {
         return;
     }
-    let mut res = String::new();
-    caps.expand(&c.replacement, &mut res);
     if res.is_empty() {
         b.del(&target);
     } else {
         b.set(&target, &res);
     }
+}
+
+/// Expands a template for a match whose groups 0 and 1 are both `val`
+/// (the default regex `(.*)`).
+fn expand_whole(template: &str, val: &str) -> String {
+    let mut out = String::with_capacity(template.len() + val.len());
+    expand_go(template, &mut out, |g| match g {
+        Group::Index(0 | 1) => Some(val),
+        _ => None,
+    });
+    out
+}
+
+/// Expands a template with a regex's captures.
+fn expand_caps(template: &str, caps: &regex::Captures<'_>) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    expand_go(template, &mut out, |g| match g {
+        Group::Index(i) => caps.get(i).map(|m| m.as_str()),
+        Group::Name(n) => caps.name(n).map(|m| m.as_str()),
+    });
+    out
+}
+
+/// A group reference in a template.
+enum Group<'a> {
+    Index(usize),
+    Name(&'a str),
+}
+
+/// Expands `$name`, `${name}`, `$1` and `${1}` exactly as Go's
+/// `Regexp.Expand` (and so Prometheus) does: a name is the longest run of
+/// letters, digits and `_`; a name that parses as a number is a group
+/// index; an unknown or unmatched group expands to nothing; `$$` is `$`;
+/// a `$` without a valid name (`$-`, `${}`, `${x` ) is kept as text.
+fn expand_go<'v>(template: &str, out: &mut String, lookup: impl Fn(Group<'_>) -> Option<&'v str>) {
+    let is_name = |c: char| c.is_alphanumeric() || c == '_';
+    let mut rest = template;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(r) = after.strip_prefix('$') {
+            out.push('$');
+            rest = r;
+            continue;
+        }
+        let (brace, body) = match after.strip_prefix('{') {
+            Some(b) => (true, b),
+            None => (false, after),
+        };
+        let end = body.find(|c: char| !is_name(c)).unwrap_or(body.len());
+        let name = &body[..end];
+        let mut tail = &body[end..];
+        let mut ok = !name.is_empty();
+        if ok && brace {
+            match tail.strip_prefix('}') {
+                Some(t) => tail = t,
+                None => ok = false,
+            }
+        }
+        if !ok {
+            out.push('$');
+            rest = after;
+            continue;
+        }
+        let g = match name.parse::<usize>() {
+            Ok(n) if name.bytes().all(|b| b.is_ascii_digit()) => Group::Index(n),
+            _ => Group::Name(name),
+        };
+        if let Some(v) = lookup(g) {
+            out.push_str(v);
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
 }
 
 /// Prometheus 3 accepts any non-empty UTF-8 label name.
@@ -508,6 +597,40 @@ mod tests {
         let d = rc("source_labels: [a]\ntarget_label: b\nreplacement: ''\n");
         let out = relabel(&ls(&[("a", "n"), ("b", "z")]), &[d]).unwrap();
         assert!(!out.has("b"));
+    }
+
+    #[test]
+    fn expansion_follows_go_semantics() {
+        // Expected values are what Go's regexp.Expand gives for the match
+        // of `(.*)` (and of `(?P<x>.*)` for names) on "v".
+        let cases = [
+            ("$1", "v"),
+            ("${1}", "v"),
+            ("$0-$1", "v-v"),
+            ("x$1y", "x"),
+            ("$1x", ""),
+            ("${1}x", "vx"),
+            ("$$1", "$1"),
+            ("$", "$"),
+            ("a$", "a$"),
+            ("$-", "$-"),
+            ("${", "${"),
+            ("${1", "${1"),
+            ("${}", "${}"),
+            ("$01", "v"),
+            ("$2", ""),
+            ("${x}", "v"),
+            ("$x", "v"),
+            ("$é", ""),
+        ];
+        let re = regex::Regex::new("^(?s:(?P<x>.*))$").unwrap();
+        let caps = re.captures("v").unwrap();
+        for (t, want) in cases {
+            assert_eq!(expand_caps(t, &caps), want, "template {t:?}");
+            if !t.contains('x') {
+                assert_eq!(expand_whole(t, "v"), want, "template {t:?}");
+            }
+        }
     }
 
     #[test]

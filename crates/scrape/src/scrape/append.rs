@@ -54,40 +54,63 @@ impl AppendSettings {
     }
 }
 
-/// A cached translation of one exposed series.
+/// One series the target has exposed: its final labels and what the
+/// loop knows about it.
 #[derive(Debug, Clone)]
-struct CacheEntry {
-    /// The final labels, or `None` if metric relabelling drops the series.
-    labels: Option<Labels>,
+struct Slot {
+    labels: Labels,
     /// The storage reference last returned for it.
     series_ref: SeriesRef,
-    /// The scrape iteration that last saw it (for pruning).
+    /// The attempt that last appended it (duplicate detection).
+    pending: u64,
+    /// Whether that attempt tracks it for staleness.
+    tracked: bool,
+    /// The last successful attempt that appended it (`scrape_series_added`).
+    appended: u64,
+}
+
+/// A cached translation of one exposed `name{labels}` text.
+#[derive(Debug, Clone, Copy)]
+struct TextEntry {
+    /// The slot of its series, or `None` if metric relabelling drops it.
+    slot: Option<u32>,
+    /// The attempt that last saw the text (for pruning).
     seen: u64,
 }
 
 /// What a scrape loop remembers between scrapes: exposed text to final
 /// labels, the series of the last successful scrape (for stale markers)
 /// and the metadata of the last successful scrape.
+///
+/// Steady-state scrapes allocate nothing per sample: the text of a sample
+/// line is looked up without copying, and series are kept in slots that
+/// carry their storage reference and staleness state.
 #[derive(Debug, Default, Clone)]
 pub struct ScrapeCache {
-    entries: HashMap<Box<[u8]>, CacheEntry>,
-    /// Series appended by the last scrape that count for staleness.
-    prev: HashMap<Labels, SeriesRef>,
+    texts: HashMap<Box<[u8]>, TextEntry>,
+    slots: Vec<Slot>,
+    by_labels: HashMap<Labels, u32>,
+    /// Slots appended by the last successful scrape that count for
+    /// staleness.
+    prev: Vec<u32>,
+    /// Reused buffer: slot, timestamp, value, explicit timestamp.
+    scratch: Vec<(u32, i64, f64, bool)>,
     /// Family name to metadata, from the last successful scrape.
     pub metadata: BTreeMap<String, MetricMetadata>,
-    iteration: u64,
+    attempt: u64,
+    last_ok: u64,
 }
 
 impl ScrapeCache {
     /// The series of the last successful scrape.
     pub fn series(&self) -> impl Iterator<Item = &Labels> {
-        self.prev.keys()
+        self.prev.iter().map(|&i| &self.slots[i as usize].labels)
     }
 
     /// Forgets every translation (the target labels or settings changed)
-    /// but keeps the series set, so staleness carries over.
+    /// but keeps the series, so staleness carries over.
     pub fn clear_translations(&mut self) {
-        self.entries.clear();
+        self.texts.clear();
     }
 
     /// Appends a stale marker at `t` for every series of the last scrape and
@@ -97,14 +120,72 @@ impl ScrapeCache {
     ///
     /// A storage error other than a per-sample one.
     pub fn mark_all_stale(&mut self, app: &mut dyn Appender, t: i64) -> Result<(), ScrapeError> {
-        for (l, r) in self.prev.drain() {
-            match app.append(r, &l, t, stale_nan()) {
+        for i in std::mem::take(&mut self.prev) {
+            let s = &self.slots[i as usize];
+            match app.append(s.series_ref, &s.labels, t, stale_nan()) {
                 Ok(_) => {}
                 Err(e) if e.is_sample_error() => {}
                 Err(e) => return Err(e.into()),
             }
         }
         Ok(())
+    }
+
+    fn slot_for(&mut self, labels: Labels) -> u32 {
+        if let Some(&i) = self.by_labels.get(&labels) {
+            return i;
+        }
+        let i = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+        self.slots.push(Slot {
+            labels: labels.clone(),
+            series_ref: 0,
+            pending: 0,
+            tracked: false,
+            appended: 0,
+        });
+        self.by_labels.insert(labels, i);
+        i
+    }
+
+    /// Forgets texts not seen for a few attempts and the series only they
+    /// used, so a target whose series churn does not grow the cache.
+    fn prune(&mut self) {
+        let now = self.attempt;
+        let before = self.texts.len();
+        self.texts.retain(|_, e| e.seen + 4 > now);
+        let mut used = vec![false; self.slots.len()];
+        for e in self.texts.values() {
+            if let Some(i) = e.slot {
+                used[i as usize] = true;
+            }
+        }
+        for &i in &self.prev {
+            used[i as usize] = true;
+        }
+        if before == self.texts.len() && used.iter().all(|u| *u) {
+            return;
+        }
+        let mut map = vec![u32::MAX; self.slots.len()];
+        let mut slots = Vec::with_capacity(self.slots.len());
+        for (i, s) in std::mem::take(&mut self.slots).into_iter().enumerate() {
+            if used[i] {
+                map[i] = u32::try_from(slots.len()).unwrap_or(u32::MAX);
+                slots.push(s);
+            }
+        }
+        self.slots = slots;
+        for e in self.texts.values_mut() {
+            e.slot = e.slot.map(|i| map[i as usize]);
+        }
+        for i in &mut self.prev {
+            *i = map[*i as usize];
+        }
+        self.by_labels = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.labels.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
     }
 }
 
@@ -212,8 +293,8 @@ fn parse_error(body: &[u8], e: &telltale_exposition::Error) -> ScrapeError {
 ///
 /// [`ScrapeError::Parse`] for a malformed body, [`ScrapeError::SampleLimit`]
 /// and [`ScrapeError::LabelLimit`] when a limit is exceeded, and storage
-/// failures. On error the caller must roll the appender back; the cache is
-/// unchanged.
+/// failures. On error the caller must roll the appender back; the cache
+/// still describes the last successful scrape.
 pub fn append_scrape(
     app: &mut dyn Appender,
     body: &[u8],
@@ -223,11 +304,39 @@ pub fn append_scrape(
     settings: &AppendSettings,
     cache: &mut ScrapeCache,
 ) -> Result<AppendStats, ScrapeError> {
-    let iteration = cache.iteration + 1;
+    cache.attempt += 1;
+    let attempt = cache.attempt;
+    let mut batch = std::mem::take(&mut cache.scratch);
+    batch.clear();
+    let res =
+        collect(body, format, t, target, settings, cache, &mut batch).and_then(|(stats, md)| {
+            append_batch(app, t, settings, cache, &batch, stats).map(|s| (s, md))
+        });
+    cache.scratch = batch;
+    let (stats, metadata) = res?;
+    cache.metadata = metadata;
+    cache.last_ok = attempt;
+    if attempt.is_multiple_of(4) {
+        cache.prune();
+    }
+    Ok(stats)
+}
+
+type Metadata = BTreeMap<String, MetricMetadata>;
+
+/// Pass 1: parse, translate and check limits; nothing is appended.
+fn collect(
+    body: &[u8],
+    format: Format,
+    t: i64,
+    target: &Labels,
+    settings: &AppendSettings,
+    cache: &mut ScrapeCache,
+    batch: &mut Vec<(u32, i64, f64, bool)>,
+) -> Result<(AppendStats, Metadata), ScrapeError> {
+    let attempt = cache.attempt;
     let mut stats = AppendStats::default();
-    let mut metadata: BTreeMap<String, MetricMetadata> = BTreeMap::new();
-    // Key into `cache.entries`, timestamp, value, explicit timestamp.
-    let mut batch: Vec<(Box<[u8]>, i64, f64, bool)> = Vec::new();
+    let mut metadata = Metadata::new();
     for entry in Parser::new(body, format) {
         let entry = entry.map_err(|e| parse_error(body, &e))?;
         let s = match entry {
@@ -251,33 +360,38 @@ pub fn append_scrape(
         }
         stats.scraped += 1;
         let key = s.text();
-        let entry = match cache.entries.get_mut(key) {
-            Some(e) => e,
+        let slot = match cache.texts.get_mut(key) {
+            Some(e) => {
+                e.seen = attempt;
+                e.slot
+            }
             None => {
-                let labels = translate(&s, target, settings);
-                if let Some(l) = &labels {
-                    if !l.has(telltale_model::METRIC_NAME) {
-                        return Err(ScrapeError::LabelLimit {
-                            series: l.to_string(),
-                            message: "no metric name after relabelling".into(),
-                        });
+                let slot = match translate(&s, target, settings) {
+                    Some(l) => {
+                        if !l.has(telltale_model::METRIC_NAME) {
+                            return Err(ScrapeError::LabelLimit {
+                                series: l.to_string(),
+                                message: "no metric name after relabelling".into(),
+                            });
+                        }
+                        check_limits(&l, settings)?;
+                        Some(cache.slot_for(l))
                     }
-                    check_limits(l, settings)?;
-                }
-                cache.entries.entry(key.into()).or_insert(CacheEntry {
-                    labels,
-                    series_ref: 0,
-                    seen: 0,
-                })
+                    None => None,
+                };
+                cache.texts.insert(
+                    key.into(),
+                    TextEntry {
+                        slot,
+                        seen: attempt,
+                    },
+                );
+                slot
             }
         };
-        entry.seen = iteration;
-        if entry.labels.is_none() {
-            continue;
-        }
+        let Some(slot) = slot else { continue };
         stats.post_relabel += 1;
         if settings.sample_limit > 0 && stats.post_relabel > settings.sample_limit {
-            // Count the rest for the error message without storing them.
             return Err(ScrapeError::SampleLimit {
                 limit: settings.sample_limit,
                 got: stats.post_relabel,
@@ -289,51 +403,60 @@ pub fn append_scrape(
         } else {
             t
         };
-        batch.push((key.into(), ts, s.value, explicit));
+        batch.push((slot, ts, s.value, explicit));
     }
-    // Every check passed: append.
-    let mut current: HashMap<Labels, SeriesRef> = HashMap::with_capacity(batch.len());
-    for (key, ts, v, explicit) in batch {
-        let Some(e) = cache.entries.get_mut(&key) else {
-            continue;
-        };
-        let Some(labels) = &e.labels else { continue };
-        if current.contains_key(labels) {
+    Ok((stats, metadata))
+}
+
+/// Pass 2: append the batch and stale markers, then record the new state.
+fn append_batch(
+    app: &mut dyn Appender,
+    t: i64,
+    settings: &AppendSettings,
+    cache: &mut ScrapeCache,
+    batch: &[(u32, i64, f64, bool)],
+    mut stats: AppendStats,
+) -> Result<AppendStats, ScrapeError> {
+    let attempt = cache.attempt;
+    let last_ok = cache.last_ok;
+    for &(slot, ts, v, explicit) in batch {
+        let s = &mut cache.slots[slot as usize];
+        if s.pending == attempt {
             // A duplicate series within one scrape: Prometheus keeps the
             // first sample and counts the rest as rejected.
             stats.rejected += 1;
             continue;
         }
-        match app.append(e.series_ref, labels, ts, v) {
-            Ok(r) => e.series_ref = r,
-            Err(err) if err.is_sample_error() => {
-                stats.rejected += 1;
-            }
+        s.pending = attempt;
+        s.tracked = !explicit || settings.track_timestamps_staleness;
+        match app.append(s.series_ref, &s.labels, ts, v) {
+            Ok(r) => s.series_ref = r,
+            Err(err) if err.is_sample_error() => stats.rejected += 1,
             Err(err) => return Err(err.into()),
         }
-        if !cache.prev.contains_key(labels) {
+        if s.appended != last_ok || last_ok == 0 {
             stats.series_added += 1;
         }
-        if !explicit || settings.track_timestamps_staleness {
-            current.insert(labels.clone(), e.series_ref);
-        }
     }
-    for (l, r) in cache.prev.iter() {
-        if !current.contains_key(l) {
-            match app.append(*r, l, t, stale_nan()) {
+    for &i in &cache.prev {
+        let s = &cache.slots[i as usize];
+        if s.pending != attempt || !s.tracked {
+            match app.append(s.series_ref, &s.labels, t, stale_nan()) {
                 Ok(_) => stats.stale += 1,
                 Err(e) if e.is_sample_error() => {}
                 Err(e) => return Err(e.into()),
             }
         }
     }
-    cache.prev = current;
-    cache.metadata = metadata;
-    cache.iteration = iteration;
-    // Forget translations not seen for a few scrapes, so a target whose
-    // series churn does not grow the cache without bound.
-    if iteration.is_multiple_of(4) {
-        cache.entries.retain(|_, e| e.seen + 4 > iteration);
+    cache.prev.clear();
+    for &(slot, ..) in batch {
+        let s = &mut cache.slots[slot as usize];
+        if s.appended != attempt {
+            s.appended = attempt;
+            if s.tracked {
+                cache.prev.push(slot);
+            }
+        }
     }
     Ok(stats)
 }
