@@ -273,7 +273,10 @@ impl Evaluator<'_> {
         let mut ob = OutBuilder::new(n);
         let mut pair_slot: FastMap<(usize, usize), usize> = FastMap::default();
         let mut right: Vec<Option<usize>> = vec![None; nsig];
-        let mut matched: Vec<Option<Vec<usize>>> = vec![None; nsig];
+        // Step stamps (step + 1) instead of per-step sets: which match
+        // groups and which output series already got a value this step.
+        let mut matched: Vec<usize> = vec![0; nsig];
+        let mut slot_stamp: Vec<usize> = Vec::new();
         let mut many_present = vec![false; nsig];
         for step in 0..n {
             self.check()?;
@@ -300,7 +303,7 @@ impl Evaluator<'_> {
                 }
                 right[sig] = Some(j);
             }
-            matched.iter_mut().for_each(|x| *x = None);
+            let stamp = step + 1;
             many_present.iter_mut().for_each(|x| *x = false);
             for (i, s) in ls.iter().enumerate() {
                 let Some(lv) = s.vals[step] else { continue };
@@ -354,20 +357,22 @@ impl Evaluator<'_> {
                     }
                 };
                 if one_to_one {
-                    if matched[sig].is_some() {
+                    if matched[sig] == stamp {
                         return Err(PromqlError::exec(
                             "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)",
                         ));
                     }
-                    matched[sig] = Some(Vec::new());
+                    matched[sig] = stamp;
                 } else {
-                    let e = matched[sig].get_or_insert_with(Vec::new);
-                    if e.contains(&slot) {
+                    if slot_stamp.len() <= slot {
+                        slot_stamp.resize(slot + 1, 0);
+                    }
+                    if slot_stamp[slot] == stamp {
                         return Err(PromqlError::exec(
                             "multiple matches for labels: grouping labels must ensure unique matches",
                         ));
                     }
-                    e.push(slot);
+                    slot_stamp[slot] = stamp;
                 }
                 let val = if rb {
                     if keep { 1.0 } else { 0.0 }
