@@ -143,3 +143,25 @@ fn format_query_prettifies() {
     );
     assert_eq!(format_query("foo{").unwrap_err().error_type(), "bad_data");
 }
+
+#[test]
+fn experimental_features_need_the_switch() {
+    let db = data();
+    let e = Engine::new(EngineOptions::default());
+    for q in [
+        "sort_by_label(m_total, \"instance\")",
+        "limitk(1, m_total)",
+        "limit_ratio(0.5, m_total)",
+        "double_exponential_smoothing(m_total[5m], 0.5, 0.5)",
+        "mad_over_time(m_total[5m])",
+        "info(m_total)",
+        "m_total + fill(0) m_total",
+    ] {
+        let err = e
+            .instant_query(&db, q, 60_000, &CancelToken::new())
+            .unwrap_err();
+        assert_eq!(err.error_type(), "bad_data", "{q}: {err}");
+    }
+    let ok = e.instant_query(&db, "sum(rate(m_total[5m]))", 600_000, &CancelToken::new());
+    assert!(ok.is_ok());
+}
