@@ -7,6 +7,11 @@
 //! [`SkipList`] and prints the final `N passed, N failed, N skipped` line.
 //! `telltale test promql FILE...` calls [`run_file`].
 //!
+//! Like upstream's runner, every passing instant `eval` is checked twice
+//! more: the same query as a range query around the instant must agree on
+//! the middle step, and pinning every selector with `@ t` must give the same
+//! result at other evaluation times.
+//!
 //! ```
 //! use telltale_promql::promqltest::{SkipList, run_script};
 //!

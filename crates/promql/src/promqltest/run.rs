@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use promql_parser::parser::Expr;
 use telltale_model::{Labels, MemStorage, Sample};
 
 use super::script::{Command, Eval, Matcher, Point};
@@ -71,6 +72,116 @@ pub(crate) fn run_eval(engine: &Engine, db: &MemStorage, ev: &Eval) -> Result<()
     check_value(&r.value, ev)?;
     if ev.range.is_none() {
         range_cross_check(engine, db, ev, &r.value)?;
+        at_invariance_check(engine, db, ev)?;
+    }
+    Ok(())
+}
+
+/// Functions whose result depends on the evaluation time itself.
+const TIME_DEPENDENT: [&str; 16] = [
+    "days_in_month",
+    "day_of_month",
+    "day_of_week",
+    "day_of_year",
+    "end",
+    "hour",
+    "minute",
+    "month",
+    "year",
+    "predict_linear",
+    "range",
+    "start",
+    "step",
+    "time",
+    "timestamp",
+    "info",
+];
+
+fn pin_at(e: &mut Expr, at: std::time::SystemTime) {
+    use promql_parser::parser::AtModifier;
+    match e {
+        Expr::VectorSelector(vs) => {
+            if vs.at.is_none() {
+                vs.at = Some(AtModifier::At(at));
+            }
+        }
+        Expr::MatrixSelector(ms) => {
+            if ms.vs.at.is_none() {
+                ms.vs.at = Some(AtModifier::At(at));
+            }
+        }
+        Expr::Subquery(sq) => {
+            // The inner expression runs relative to the subquery's own
+            // time, so it is left alone.
+            if sq.at.is_none() {
+                sq.at = Some(AtModifier::At(at));
+            }
+        }
+        Expr::Paren(p) => pin_at(&mut p.expr, at),
+        Expr::Unary(u) => pin_at(&mut u.expr, at),
+        Expr::Binary(b) => {
+            pin_at(&mut b.lhs, at);
+            pin_at(&mut b.rhs, at);
+        }
+        Expr::Aggregate(a) => {
+            pin_at(&mut a.expr, at);
+            if let Some(p) = &mut a.param {
+                pin_at(p, at);
+            }
+        }
+        Expr::Call(c) => c.args.args.iter_mut().for_each(|a| pin_at(a, at)),
+        _ => {}
+    }
+}
+
+fn uses_time_functions(e: &Expr) -> bool {
+    match e {
+        Expr::Call(c) => {
+            TIME_DEPENDENT.contains(&c.func.name)
+                || c.args.args.iter().any(|a| uses_time_functions(a))
+        }
+        Expr::Paren(p) => uses_time_functions(&p.expr),
+        Expr::Unary(u) => uses_time_functions(&u.expr),
+        Expr::Binary(b) => uses_time_functions(&b.lhs) || uses_time_functions(&b.rhs),
+        Expr::Aggregate(a) => {
+            uses_time_functions(&a.expr) || a.param.as_deref().is_some_and(uses_time_functions)
+        }
+        Expr::Subquery(s) => uses_time_functions(&s.expr),
+        _ => false,
+    }
+}
+
+/// Upstream's second check: pinning every selector to `@ t` makes the
+/// result independent of the evaluation time.
+fn at_invariance_check(engine: &Engine, db: &MemStorage, ev: &Eval) -> Result<(), String> {
+    let ex = &ev.expect;
+    if ex.range_vector.is_some() || ex.string.is_some() {
+        return Ok(());
+    }
+    let Ok(mut expr) = promql_parser::parser::parse(&ev.expr) else {
+        return Ok(());
+    };
+    if uses_time_functions(&expr) {
+        return Ok(());
+    }
+    let t = ev.at;
+    let at = if t >= 0 {
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(t as u64)
+    } else {
+        std::time::UNIX_EPOCH - std::time::Duration::from_millis(t.unsigned_abs())
+    };
+    pin_at(&mut expr, at);
+    let q = expr.to_string();
+    let times: Vec<i64> = if t == 0 {
+        vec![-1000, 0, 1000]
+    } else {
+        vec![-10 * t, 0, t / 5, t, 10 * t]
+    };
+    for et in times {
+        let r = engine
+            .instant_query(db, &q, et, &CancelToken::new())
+            .map_err(|e| format!("@ check at {et}ms of {q:?} failed: {e}"))?;
+        check_value(&r.value, ev).map_err(|e| format!("@ check at {et}ms of {q:?}: {e}"))?;
     }
     Ok(())
 }
