@@ -100,23 +100,11 @@ const TIME_DEPENDENT: [&str; 16] = [
 fn pin_at(e: &mut Expr, at: std::time::SystemTime) {
     use promql_parser::parser::AtModifier;
     match e {
-        Expr::VectorSelector(vs) => {
-            if vs.at.is_none() {
-                vs.at = Some(AtModifier::At(at));
-            }
-        }
-        Expr::MatrixSelector(ms) => {
-            if ms.vs.at.is_none() {
-                ms.vs.at = Some(AtModifier::At(at));
-            }
-        }
-        Expr::Subquery(sq) => {
-            // The inner expression runs relative to the subquery's own
-            // time, so it is left alone.
-            if sq.at.is_none() {
-                sq.at = Some(AtModifier::At(at));
-            }
-        }
+        Expr::VectorSelector(vs) if vs.at.is_none() => vs.at = Some(AtModifier::At(at)),
+        Expr::MatrixSelector(ms) if ms.vs.at.is_none() => ms.vs.at = Some(AtModifier::At(at)),
+        // The inner expression of a subquery runs relative to the
+        // subquery's own time, so it is left alone.
+        Expr::Subquery(sq) if sq.at.is_none() => sq.at = Some(AtModifier::At(at)),
         Expr::Paren(p) => pin_at(&mut p.expr, at),
         Expr::Unary(u) => pin_at(&mut u.expr, at),
         Expr::Binary(b) => {
