@@ -36,7 +36,7 @@ impl<D: AsRef<[u8]>> ChunksIter<D> {
     }
 }
 
-impl<D: AsRef<[u8]> + Send> SampleIterator for ChunksIter<D> {
+impl<D: AsRef<[u8]> + Clone + Send> SampleIterator for ChunksIter<D> {
     fn next(&mut self) -> Result<Option<Sample>, StorageError> {
         while !self.done {
             if self.cur.is_none() {

@@ -264,10 +264,12 @@ fn retention_by_size_deletes_oldest_blocks() {
     }
     let st = db.stats(1);
     assert_eq!(st.blocks.len(), 4);
-    let one = st.blocks[0].size_bytes;
+    let one = st.blocks.iter().map(|b| b.size_bytes).min().unwrap();
     drop(db);
     let o = Options {
-        retention_size: Some(one * 2 + one / 2 + st.wal_size_bytes + 4096),
+        retention_size: Some(
+            st.blocks[2].size_bytes + st.blocks[3].size_bytes + one / 2 + st.wal_size_bytes,
+        ),
         ..opts()
     };
     let db = Db::open(d.path(), o).unwrap();

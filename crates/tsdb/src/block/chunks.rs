@@ -14,7 +14,7 @@ use std::sync::Arc;
 use memmap2::Mmap;
 
 use super::mmap::map_file;
-use crate::chunkenc::{ENCODING_DEC, ENCODING_XOR};
+use crate::chunkenc::known_encoding;
 use crate::encoding::Enc;
 use crate::error::{Result, TsdbError};
 
@@ -178,7 +178,7 @@ impl ChunkReader {
         if crc32c::crc32c(body) != u32::from_le_bytes(crc) {
             return Err(bad("chunk checksum mismatch"));
         }
-        if body[0] != ENCODING_XOR && body[0] != ENCODING_DEC {
+        if !known_encoding(body[0]) {
             return Err(bad("unknown chunk encoding"));
         }
         Ok(MappedChunk {

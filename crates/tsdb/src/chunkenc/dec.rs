@@ -23,13 +23,13 @@ use super::xor::{read_dod, read_uvarint, read_varint, write_dod, write_uvarint, 
 use crate::error::TsdbError;
 
 /// Powers of ten exactly representable as `f64`.
-const POW10: [f64; 16] = [
+pub(crate) const POW10: [f64; 16] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ];
 const MAX_M: f64 = 9_007_199_254_740_992.0; // 2^53
 
 /// The smallest scale at which `v` is exactly `m / 10^k`.
-fn scale_of(v: f64) -> Option<usize> {
+pub(crate) fn scale_of(v: f64) -> Option<usize> {
     if !v.is_finite() || (v == 0.0 && v.is_sign_negative()) {
         return None;
     }
@@ -42,7 +42,7 @@ fn scale_of(v: f64) -> Option<usize> {
     None
 }
 
-fn to_int(v: f64, k: usize) -> Option<i64> {
+pub(crate) fn to_int(v: f64, k: usize) -> Option<i64> {
     let p = POW10[k];
     let m = (v * p).round();
     (m.abs() < MAX_M && (m / p).to_bits() == v.to_bits()).then_some(m as i64)

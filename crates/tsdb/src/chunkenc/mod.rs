@@ -6,10 +6,12 @@
 
 pub mod bstream;
 pub mod dec;
+pub mod packed;
 pub mod xor;
 
 pub use bstream::{BitReader, BitWriter};
 pub use dec::DecIter;
+pub use packed::PackedIter;
 pub use xor::{XorAppender, XorIter, decode_all, encode, num_samples};
 
 use crate::error::TsdbError;
@@ -19,6 +21,13 @@ pub const ENCODING_XOR: u8 = 1;
 /// The encoding byte of a decimal chunk (Telltale's own, outside the range
 /// Prometheus uses).
 pub const ENCODING_DEC: u8 = 0x81;
+/// The encoding byte of a packed chunk (Telltale's own).
+pub const ENCODING_PACKED: u8 = 0x82;
+
+/// Whether `enc` is an encoding this version reads.
+pub fn known_encoding(enc: u8) -> bool {
+    matches!(enc, ENCODING_XOR | ENCODING_DEC | ENCODING_PACKED)
+}
 
 /// Decodes a chunk of either encoding.
 #[derive(Debug, Clone)]
@@ -27,9 +36,11 @@ pub enum ChunkIter<D> {
     Xor(XorIter<D>),
     /// A decimal chunk.
     Dec(DecIter<D>),
+    /// A packed chunk.
+    Packed(PackedIter<D>),
 }
 
-impl<D: AsRef<[u8]>> ChunkIter<D> {
+impl<D: AsRef<[u8]> + Clone> ChunkIter<D> {
     /// Starts decoding `data` of encoding `enc`.
     ///
     /// # Errors
@@ -39,6 +50,7 @@ impl<D: AsRef<[u8]>> ChunkIter<D> {
         match enc {
             ENCODING_XOR => Ok(ChunkIter::Xor(XorIter::new(data)?)),
             ENCODING_DEC => Ok(ChunkIter::Dec(DecIter::new(data)?)),
+            ENCODING_PACKED => Ok(ChunkIter::Packed(PackedIter::new(data)?)),
             _ => Err(TsdbError::Chunk {
                 bit: 0,
                 reason: "unknown chunk encoding",
@@ -57,6 +69,7 @@ impl<D: AsRef<[u8]>> ChunkIter<D> {
         match self {
             ChunkIter::Xor(it) => it.next(),
             ChunkIter::Dec(it) => it.next(),
+            ChunkIter::Packed(it) => it.next(),
         }
     }
 }
@@ -81,19 +94,27 @@ pub fn compact_chunk(xor: Vec<u8>) -> (u8, Vec<u8>) {
     let Ok(samples) = decode_all(&xor) else {
         return (ENCODING_XOR, xor);
     };
-    match dec::encode(&samples) {
-        Some(d) if d.len() < xor.len() => (ENCODING_DEC, d),
-        _ => (ENCODING_XOR, xor),
+    smallest(&samples, xor)
+}
+
+fn smallest(samples: &[(i64, f64)], xor: Vec<u8>) -> (u8, Vec<u8>) {
+    let mut best = (ENCODING_XOR, xor);
+    if let Some(d) = dec::encode(samples)
+        && d.len() < best.1.len()
+    {
+        best = (ENCODING_DEC, d);
     }
+    if let Some(p) = packed::encode(samples)
+        && p.len() < best.1.len()
+    {
+        best = (ENCODING_PACKED, p);
+    }
+    best
 }
 
 /// Encodes samples in the smallest encoding.
 pub fn encode_best(samples: &[(i64, f64)]) -> (u8, Vec<u8>) {
-    let x = encode(samples);
-    match dec::encode(samples) {
-        Some(d) if d.len() < x.len() => (ENCODING_DEC, d),
-        _ => (ENCODING_XOR, x),
-    }
+    smallest(samples, encode(samples))
 }
 
 /// The chunk as a Prometheus XOR chunk (for remote read and other
@@ -169,8 +190,8 @@ mod tests {
             .map(|(t, v)| (t, (v * 100.0).round() / 100.0))
             .collect();
         let x = encode(&samples);
-        let (enc, d) = encode_best(&samples);
-        assert_eq!(enc, ENCODING_DEC);
+        let d = dec::encode(&samples).unwrap();
+        let enc = ENCODING_DEC;
         assert!(d.len() * 2 < x.len(), "{} vs {}", d.len(), x.len());
         assert!(bits_eq(&decode_any(enc, &d).unwrap(), &samples));
         assert_eq!(to_xor(enc, &d).unwrap(), x);
@@ -230,6 +251,7 @@ mod tests {
         fn prop_garbage_never_panics(data in prop::collection::vec(any::<u8>(), 0..200)) {
             let _ = decode_all(&data);
             let _ = decode_any(ENCODING_DEC, &data);
+            let _ = decode_any(ENCODING_PACKED, &data);
         }
 
         #[test]
@@ -245,6 +267,10 @@ mod tests {
             }
             let (enc, data) = encode_best(&samples);
             prop_assert!(bits_eq(&decode_any(enc, &data).unwrap(), &samples));
+            let d = dec::encode(&samples).unwrap();
+            prop_assert!(bits_eq(&decode_any(ENCODING_DEC, &d).unwrap(), &samples));
+            let p = packed::encode(&samples).unwrap();
+            prop_assert!(bits_eq(&decode_any(ENCODING_PACKED, &p).unwrap(), &samples));
         }
     }
 }

@@ -37,7 +37,8 @@ pub(crate) type U64Map<V> = HashMap<u64, V, BuildHasherDefault<U64Hasher>>;
 #[derive(Default)]
 pub(crate) struct Shard {
     pub by_ref: U64Map<Arc<MemSeries>>,
-    pub by_hash: U64Map<Vec<Arc<MemSeries>>>,
+    /// Usually one series per hash: kept inline, no allocation.
+    pub by_hash: U64Map<smallvec::SmallVec<[Arc<MemSeries>; 1]>>,
 }
 
 impl Shard {

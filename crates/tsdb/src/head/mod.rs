@@ -108,6 +108,12 @@ impl Head {
         sh.by_ref.get(&r).cloned()
     }
 
+    pub fn get_by_labels(&self, l: &Labels) -> Option<Arc<MemSeries>> {
+        let h = l.stable_hash();
+        let sh = self.shards[Self::shard_of_hash(h)].read().ok()?;
+        sh.find(h, l).cloned()
+    }
+
     fn validate(&self, l: &Labels) -> Result<(), StorageError> {
         let bad = |reason: String| StorageError::InvalidLabels {
             series: l.to_string(),

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use super::Head;
 use super::series::{HeadChunk, MemSeries, SeriesData};
-use crate::chunkenc::{ENCODING_DEC, ENCODING_XOR, XorAppender, XorIter, decode_all};
+use crate::chunkenc::{
+    ENCODING_DEC, ENCODING_PACKED, ENCODING_XOR, XorAppender, XorIter, decode_all,
+};
 use crate::encoding::Dec;
 use crate::error::{Result, TsdbError, poisoned};
 use crate::wal::record::{self, CheckpointChunk, CheckpointSeries, ChunkKind, Record, RefSample};
@@ -25,6 +27,10 @@ pub(crate) struct ReplayCounters {
 pub(crate) struct Replayer<'a> {
     head: &'a Head,
     buf: Vec<RefSample>,
+    /// References logged for labels that already had a series under
+    /// another reference (a series removed and created again while an
+    /// older checkpoint still named it): mapped to the existing one.
+    aliases: std::collections::HashMap<u64, u64>,
     pub counters: ReplayCounters,
 }
 
@@ -33,6 +39,7 @@ impl<'a> Replayer<'a> {
         Replayer {
             head,
             buf: Vec::new(),
+            aliases: Default::default(),
             counters: ReplayCounters::default(),
         }
     }
@@ -61,7 +68,14 @@ impl<'a> Replayer<'a> {
         match record::decode(payload).map_err(corrupt)? {
             Record::Series(list) => {
                 for (r, l) in list {
-                    self.head.create_with_ref(r, &l)?;
+                    match self.head.get_by_labels(&l) {
+                        Some(s) if s.r != r => {
+                            self.aliases.insert(r, s.r);
+                        }
+                        _ => {
+                            self.head.create_with_ref(r, &l)?;
+                        }
+                    }
                     self.counters.series += 1;
                 }
             }
@@ -71,7 +85,8 @@ impl<'a> Replayer<'a> {
             }
             Record::Tombstones(list) => {
                 for t in list {
-                    if let Some(s) = self.head.get_by_ref(t.r) {
+                    let r = self.resolve(t.r);
+                    if let Some(s) = self.head.get_by_ref(r) {
                         s.data
                             .lock()
                             .map_err(|_| poisoned())?
@@ -89,7 +104,16 @@ impl<'a> Replayer<'a> {
         Ok(())
     }
 
+    fn resolve(&self, r: u64) -> u64 {
+        self.aliases.get(&r).copied().unwrap_or(r)
+    }
+
     fn apply_samples(&mut self) {
+        if !self.aliases.is_empty() {
+            for s in self.buf.iter_mut() {
+                s.r = self.aliases.get(&s.r).copied().unwrap_or(s.r);
+            }
+        }
         let p = self.head.params;
         let mut cur: Option<Arc<MemSeries>> = None;
         let (mut mint, mut maxt) = (i64::MAX, i64::MIN);
@@ -119,22 +143,22 @@ impl<'a> Replayer<'a> {
     }
 
     fn apply_checkpoint_series(&mut self, cs: CheckpointSeries) -> Result<()> {
-        let Some(s) = self.head.get_by_ref(cs.r) else {
+        let Some(s) = self.head.get_by_ref(self.resolve(cs.r)) else {
             self.counters.unknown_refs += 1;
             return Ok(());
         };
         let mut d = s.data.lock().map_err(|_| poisoned())?;
         for c in cs.chunks {
             match c.kind {
-                ChunkKind::Closed | ChunkKind::ClosedDecimal => {
+                ChunkKind::Closed | ChunkKind::ClosedDecimal | ChunkKind::ClosedPacked => {
                     self.head.note_time(c.mint, c.maxt);
                     d.chunks.push(HeadChunk {
                         mint: c.mint,
                         maxt: c.maxt,
-                        enc: if c.kind == ChunkKind::Closed {
-                            ENCODING_XOR
-                        } else {
-                            ENCODING_DEC
+                        enc: match c.kind {
+                            ChunkKind::ClosedDecimal => ENCODING_DEC,
+                            ChunkKind::ClosedPacked => ENCODING_PACKED,
+                            _ => ENCODING_XOR,
                         },
                         data: Arc::from(c.data),
                     });
@@ -205,10 +229,10 @@ fn checkpoint_series(r: u64, d: &SeriesData) -> Option<CheckpointSeries> {
         .chunks
         .iter()
         .map(|c| CheckpointChunk {
-            kind: if c.enc == ENCODING_DEC {
-                ChunkKind::ClosedDecimal
-            } else {
-                ChunkKind::Closed
+            kind: match c.enc {
+                ENCODING_DEC => ChunkKind::ClosedDecimal,
+                ENCODING_PACKED => ChunkKind::ClosedPacked,
+                _ => ChunkKind::Closed,
             },
             mint: c.mint,
             maxt: c.maxt,

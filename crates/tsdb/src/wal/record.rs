@@ -60,6 +60,8 @@ pub enum ChunkKind {
     OutOfOrder = 2,
     /// A closed chunk in the decimal encoding.
     ClosedDecimal = 3,
+    /// A closed chunk in the packed encoding.
+    ClosedPacked = 4,
 }
 
 /// One chunk of a [`CheckpointSeries`].
@@ -207,6 +209,7 @@ pub(crate) fn decode(payload: &[u8]) -> DecResult<Record> {
                         1 => ChunkKind::Open,
                         2 => ChunkKind::OutOfOrder,
                         3 => ChunkKind::ClosedDecimal,
+                        4 => ChunkKind::ClosedPacked,
                         _ => {
                             return Err(DecodeError {
                                 offset: d.pos() - 1,
