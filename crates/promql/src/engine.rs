@@ -212,7 +212,22 @@ impl Engine {
         range: bool,
         cancel: &CancelToken,
     ) -> Result<QueryResult, PromqlError> {
-        let expr = parse(query)?;
+        let rewritten;
+        let (query, expr) = match parse(query) {
+            Ok(e) => (query, e),
+            Err(err) => {
+                // Duration expressions are experimental; promql-parser does
+                // not know them, so they are evaluated to literals first.
+                let step = if range { ctx.step } else { 0 };
+                match crate::duration_expr::rewrite(query, step, ctx.end - ctx.start) {
+                    Some(q) if self.opts.enable_experimental => {
+                        rewritten = q;
+                        (rewritten.as_str(), parse(&rewritten).map_err(|_| err)?)
+                    }
+                    _ => return Err(err),
+                }
+            }
+        };
         check_features(&expr, self.opts.enable_experimental)?;
         if range {
             let vt = expr.value_type();

@@ -35,6 +35,7 @@
 //! - [`value`]: results and [`format_float`].
 //! - [`promqltest`]: the runner for Prometheus's `.test` script format.
 
+mod duration_expr;
 pub mod engine;
 pub mod error;
 mod eval;
