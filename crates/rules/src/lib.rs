@@ -86,6 +86,7 @@ pub mod sink;
 pub mod template;
 mod template_funcs;
 pub mod unittest;
+pub mod validate;
 
 pub use alert::{ActiveAlert, AlertState, AlertingRule};
 pub use alertmanager::AlertmanagerSink;
