@@ -30,10 +30,13 @@ pub fn check_config(file: &Path) -> Result<()> {
 ///
 /// When a file is not valid.
 pub fn check_rules(files: &[PathBuf]) -> Result<()> {
-    bail!(
-        "checking {} rule file(s): the rules engine is not part of this build yet",
-        files.len()
-    )
+    let paths: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let r = telltale_rules::check_rules(&paths);
+    print!("{}", r.output);
+    if !r.success {
+        bail!("some rule files are not valid");
+    }
+    Ok(())
 }
 
 /// `telltale test rules FILE...`.
@@ -42,10 +45,13 @@ pub fn check_rules(files: &[PathBuf]) -> Result<()> {
 ///
 /// When a test fails.
 pub fn test_rules(files: &[PathBuf]) -> Result<()> {
-    bail!(
-        "testing {} rule test file(s): the rules engine is not part of this build yet",
-        files.len()
-    )
+    let paths: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let r = telltale_rules::test_rules(&paths);
+    print!("{}", r.output);
+    if !r.success {
+        bail!("{} rule test file(s) failed", r.failed_files);
+    }
+    Ok(())
 }
 
 /// `telltale test promql FILE...`: runs Prometheus's test-script format.

@@ -3,6 +3,7 @@
 //! `telltale` with no command runs `serve`: the whole system on embedded
 //! defaults. The other commands are the exporter role and offline tools.
 
+mod alerting;
 mod cli;
 mod commands;
 mod config;
@@ -11,6 +12,7 @@ mod host;
 mod selfmetrics;
 mod serve;
 mod storage;
+mod targets;
 
 use std::process::ExitCode;
 

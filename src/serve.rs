@@ -17,6 +17,12 @@ use telltale_server::AppState;
 use telltale_server::auth::{Auth, AuthConfig, require_auth};
 use tokio::sync::watch;
 
+use telltale_notify::api::AlertReceiver;
+use telltale_notify::{Notifier, NotifierOptions};
+use telltale_rules::{AlertSink, AlertmanagerSink, EngineQuery, GroupOptions, RuleManager};
+use telltale_scrape::{PushConfig, PushState, RemoteWriteConfig, RemoteWriteState, ScrapeManager};
+
+use crate::alerting;
 use crate::cli::ServeArgs;
 use crate::config::{Config, DEFAULT_LISTEN, FsyncSetting};
 use crate::host;
@@ -151,34 +157,92 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let last_host: host::LastFamilies = Arc::new(Mutex::new(Vec::new()));
     state.self_metrics = Some(self_metrics_fn(storage.clone(), last_host.clone()));
 
-    // Reload: re-read and validate; the running config stays on error.
-    let config_path = s.config_path.clone();
-    let yaml = state.config_yaml.clone();
-    state.reload = Some(Arc::new(move || -> Result<(), String> {
-        let Some(p) = &config_path else {
-            return Err("no configuration file was given (--config)".into());
-        };
-        let c = Config::load(p).map_err(|e| format!("{e:#}"))?;
-        if let Ok(mut y) = yaml.write() {
-            *y = c.redacted();
-        }
-        tracing::info!(file = %p.display(), "configuration reloaded");
-        Ok(())
-    }));
-
     let (stop_tx, stop_rx) = watch::channel(false);
 
-    // HTTP first, so health checks answer during the replay.
-    let app = build_router(state.clone(), &s)?;
+    // Bind first: the built-in notifier's default receiver is our own
+    // `/alert`, at the address we really got.
     let listener = tokio::net::TcpListener::bind(&s.listen)
         .await
         .with_context(|| format!("binding {}", s.listen))?;
     let addr: SocketAddr = listener.local_addr()?;
-    let server_stop = stop_rx.clone();
     let scheme = match &s.config.own.web.tls_server_config {
         Some(_) => "https",
         None => "http",
     };
+    let self_url = format!("{scheme}://{addr}");
+
+    // Ingestion paths other than the host collectors.
+    let scrape = ScrapeManager::new(appendable.clone()).map_err(|e| anyhow!("{e}"))?;
+    let push = PushState::new(
+        appendable.clone(),
+        PushConfig {
+            data_dir: Some(s.data_dir.join("push")),
+            max_body_bytes: s.config.own.web.max_request_body.0 as usize,
+            ..PushConfig::default()
+        },
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    let remote_write = RemoteWriteState::new(
+        appendable.clone(),
+        RemoteWriteConfig {
+            max_body_bytes: s.config.own.web.max_request_body.0 as usize,
+            ..RemoteWriteConfig::default()
+        },
+    );
+    state.targets = Some(Arc::new(crate::targets::Targets(scrape.clone())));
+
+    // Alerting: the notifier, the /alert receiver and the rules.
+    let notifier_dir = s.data_dir.join("notifier");
+    let notifier_cfg = notifier_config(&s, &args, &self_url)?;
+    let notifier = Notifier::with_options(
+        notifier_cfg,
+        Some(notifier_dir.clone()),
+        NotifierOptions {
+            external_url: self_url.clone(),
+            ..NotifierOptions::default()
+        },
+    )
+    .map_err(|e| anyhow!("starting the notifier: {e}"))?;
+    let received = Arc::new(
+        AlertReceiver::open(Some(notifier_dir), Default::default())
+            .map_err(|e| anyhow!("opening the /alert store: {e}"))?,
+    );
+    let am_urls = alerting::alertmanager_urls(&s.config.own.alerting);
+    let mut sinks: Vec<Arc<dyn AlertSink>> = Vec::new();
+    if !s.config.own.alerting.disable_builtin_notifier {
+        sinks.push(Arc::new(alerting::NotifierSink(notifier.clone())));
+    }
+    if !am_urls.is_empty() {
+        sinks.push(Arc::new(
+            AlertmanagerSink::new(am_urls.clone(), Duration::from_secs(10))
+                .map_err(|e| anyhow!("{e}"))?,
+        ));
+    }
+    let mut gopts = GroupOptions::new(
+        Arc::new(EngineQuery::new(engine.clone(), queryable.clone())),
+        appendable.clone(),
+        queryable.clone(),
+    );
+    gopts.default_interval_ms = s.config.scrape.global.evaluation_interval.as_millis();
+    gopts.external_labels = s.config.scrape.global.external_labels.clone();
+    gopts.external_url = self_url.clone();
+    let rules = Arc::new(RuleManager::new(
+        gopts,
+        Some(Arc::new(alerting::FanOut(sinks))),
+    ));
+    state.rules = Some(Arc::new(alerting::RulesApi {
+        manager: rules.clone(),
+        alertmanagers: am_urls,
+    }));
+
+    // HTTP before the replay, so health checks answer during it.
+    let app = build_router(state.clone(), &s)?
+        .merge(telltale_scrape::push_router(push.clone()))
+        .merge(telltale_scrape::remote_write_router(remote_write))
+        .nest("/api/v2", telltale_notify::api_router(notifier.clone()))
+        .merge(telltale_notify::alert_receiver_router(received));
+    let app = wrap(app, &s)?;
+    let server_stop = stop_rx.clone();
     let server = match &s.config.own.web.tls_server_config {
         Some(t) => {
             let base = s.config.base_dir();
@@ -219,6 +283,18 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     storage.set(db);
     state.ready.store(true, Ordering::Release);
 
+    scrape
+        .apply_config(&s.config.scrape.scrape_configs)
+        .map_err(|e| anyhow!("{e}"))?;
+    if !s.config.scrape.scrape_configs.is_empty() {
+        tracing::info!(jobs = ?scrape.jobs(), "scraping");
+    }
+    let push_task = push.start().map_err(|e| anyhow!("{e}"))?;
+    let rule_specs = load_rule_specs(&s, &args)?;
+    let n_groups = rule_specs.len();
+    rules.update(rule_specs, true);
+    tracing::info!(groups = n_groups, "evaluating rules");
+
     // Host collection.
     let mut tasks = Vec::new();
     if s.config.own.collector.enabled && !args.no_host_metrics {
@@ -248,11 +324,53 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         )));
     }
 
+    // Reload: re-read and validate everything first; on any error the
+    // running configuration stays as it is.
+    {
+        let config_path = s.config_path.clone();
+        let yaml = state.config_yaml.clone();
+        let (scrape, rules, notifier) = (scrape.clone(), rules.clone(), notifier.clone());
+        let (args2, self_url2) = (args.clone(), self_url.clone());
+        let data_dir = s.data_dir.clone();
+        state.reload = Some(Arc::new(move || -> Result<(), String> {
+            let Some(p) = &config_path else {
+                return Err("no configuration file was given (--config)".into());
+            };
+            let c = Config::load(p).map_err(|e| format!("{e:#}"))?;
+            let new = Settings {
+                config: c,
+                config_path: Some(p.clone()),
+                data_dir: data_dir.clone(),
+                listen: String::new(),
+                enable_admin: false,
+            };
+            let specs = load_rule_specs(&new, &args2).map_err(|e| format!("{e:#}"))?;
+            let ncfg = notifier_config(&new, &args2, &self_url2).map_err(|e| format!("{e:#}"))?;
+            scrape
+                .apply_config(&new.config.scrape.scrape_configs)
+                .map_err(|e| e.to_string())?;
+            rules.update(specs, true);
+            notifier.reload(ncfg).map_err(|e| e.to_string())?;
+            if let Ok(mut y) = yaml.write() {
+                *y = new.config.redacted();
+            }
+            tracing::info!(file = %p.display(), "configuration reloaded");
+            Ok(())
+        }));
+    }
+
     tracing::info!("Telltale is ready: open {scheme}://{addr}/ in your browser");
 
     wait_for_signal(state.clone()).await;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
+    rules.stop();
+    scrape.stop();
+    push_task.abort();
+    if let Err(e) = push.flush() {
+        tracing::warn!(error = %e, "saving push groups failed");
+    }
+    notifier.stop();
     for t in tasks {
         let _ = t.await;
     }
@@ -266,11 +384,16 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
-fn build_router(state: AppState, s: &Settings) -> Result<Router> {
+fn build_router(state: AppState, _s: &Settings) -> Result<Router> {
+    Ok(telltale_server::router(state))
+}
+
+/// The layers around every route: body limit, compression, CORS, auth.
+fn wrap(app: Router, s: &Settings) -> Result<Router> {
     use tower_http::compression::CompressionLayer;
     use tower_http::limit::RequestBodyLimitLayer;
     let web = &s.config.own.web;
-    let mut app = telltale_server::router(state)
+    let mut app = app
         .layer(RequestBodyLimitLayer::new(web.max_request_body.0 as usize))
         .layer(CompressionLayer::new());
     if !web.cors_origin.is_empty() {
@@ -295,6 +418,50 @@ fn build_router(state: AppState, s: &Settings) -> Result<Router> {
         ));
     }
     Ok(app)
+}
+
+/// The built-in notifier's configuration: `--alertmanager-config`, else
+/// `alerting.notifier_config_file`, else everything to our own `/alert`.
+fn notifier_config(
+    s: &Settings,
+    args: &ServeArgs,
+    self_url: &str,
+) -> Result<telltale_notify::Config> {
+    let file = args.alertmanager_config.clone().or_else(|| {
+        s.config
+            .own
+            .alerting
+            .notifier_config_file
+            .as_ref()
+            .map(|p| s.config.base_dir().join(p))
+    });
+    match file {
+        Some(f) => {
+            telltale_notify::Config::load_file(&f).map_err(|e| anyhow!("{}: {e}", f.display()))
+        }
+        None => telltale_notify::Config::load(&alerting::default_notifier_config(self_url))
+            .map_err(|e| anyhow!("built-in notifier configuration: {e}")),
+    }
+}
+
+/// The default rules (unless turned off) and the configured rule files.
+fn load_rule_specs(s: &Settings, args: &ServeArgs) -> Result<Vec<telltale_rules::GroupSpec>> {
+    let fmt = |errs: Vec<telltale_rules::RulesError>| {
+        anyhow!(
+            "{}",
+            errs.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    };
+    let mut specs = Vec::new();
+    if !args.no_default_rules {
+        specs.extend(telltale_rules::default_groups().map_err(fmt)?);
+    }
+    let files = alerting::rule_files(None, &s.config.own.rule_files, &s.config.base_dir())?;
+    specs.extend(telltale_rules::file::load_files(&files).map_err(fmt)?);
+    Ok(specs)
 }
 
 /// Waits for SIGINT or SIGTERM; SIGHUP reloads the configuration.
