@@ -132,14 +132,56 @@ async fn bad_pushes_are_rejected_and_keep_earlier_data() {
     let g = &st.snapshot()[0];
     assert!(g.push_failure_time_ms >= g.push_time_ms);
     assert_eq!(last(&db, "a"), Some(1.0));
+    // A truncated protobuf body is a 400 too.
     let r = client()
         .put(&url)
-        .header("content-type", "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited")
-        .body(vec![0u8; 3])
+        .header("content-type", PROTO)
+        .body(vec![0x10, 0x0a, 0x01])
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status().as_u16(), 415);
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(last(&db, "a"), Some(1.0));
+}
+
+const PROTO: &str =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
+/// What Go's `push` package sends: delimited protobuf families.
+#[tokio::test]
+async fn protobuf_delimited_bodies_are_accepted() {
+    use prost::Message;
+    use telltale_scrape::push::proto::{LabelPair, Metric, ProtoFamily, Value};
+    let db = MemStorage::new();
+    let (base, _st) = start(&db, PushConfig::default()).await;
+    let fam = ProtoFamily {
+        name: Some("go_pushed".into()),
+        help: Some("From Go.".into()),
+        r#type: Some(1),
+        metric: vec![Metric {
+            label: vec![LabelPair {
+                name: Some("k".into()),
+                value: Some("v".into()),
+            }],
+            gauge: Some(Value { value: Some(42.0) }),
+            ..Default::default()
+        }],
+        unit: None,
+    };
+    let mut body = Vec::new();
+    fam.encode_length_delimited(&mut body).unwrap();
+    let r = client()
+        .put(format!("{base}/metrics/job/go"))
+        .header("content-type", PROTO)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let s = series(&db, "go_pushed");
+    assert_eq!(s[0].0.get("k"), "v");
+    assert_eq!(s[0].0.get("job"), "go");
+    assert_eq!(s[0].1[0].v, 42.0);
 }
 
 #[tokio::test]

@@ -22,6 +22,7 @@
 pub mod group;
 pub mod path;
 pub mod persist;
+pub mod proto;
 pub mod router;
 
 use std::collections::{BTreeMap, HashSet};

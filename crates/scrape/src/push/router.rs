@@ -9,8 +9,9 @@
 //! | `GET /api/v1/metrics` | the groups as JSON, in the Pushgateway's shape |
 //!
 //! Errors: 400 for a bad path, body or inconsistent push; 413 for a body
-//! over the limit (before or after gzip); 415 for protobuf bodies (not
-//! supported: push text); 500 when storage fails.
+//! over the limit (before or after gzip); 500 when storage fails. Bodies
+//! are text 0.0.4, OpenMetrics, or protobuf delimited `MetricFamily`
+//! messages, chosen by `Content-Type`.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -91,13 +92,7 @@ async fn do_push(
     mode: PushMode,
 ) -> Response {
     let ct = header_str(&headers, header::CONTENT_TYPE.as_str()).to_string();
-    if is_protobuf_content_type(&ct) {
-        return (
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "protobuf push bodies are not supported; push the text format\n",
-        )
-            .into_response();
-    }
+    let proto = is_protobuf_content_type(&ct);
     let ttl = match header_str(&headers, TTL_HEADER) {
         "" => None,
         s => match parse_duration(s) {
@@ -119,13 +114,17 @@ async fn do_push(
         } else {
             body.to_vec()
         };
-        let families = match parse_families(&data, format_from_content_type(&ct)) {
+        let parsed = if proto {
+            super::proto::parse_delimited(&data)
+        } else {
+            parse_families(&data, format_from_content_type(&ct)).map_err(|e| ScrapeError::Parse {
+                line: e.position().line,
+                message: e.to_string(),
+            })
+        };
+        let families = match parsed {
             Ok(f) => f,
-            Err(e) => {
-                let err = ScrapeError::Parse {
-                    line: e.position().line,
-                    message: e.to_string(),
-                };
+            Err(err) => {
                 // Record the failure on an existing group, as the
                 // Pushgateway does.
                 st.record_failure(&key, now);
