@@ -216,15 +216,21 @@ impl Engine {
         let (query, expr) = match parse(query) {
             Ok(e) => (query, e),
             Err(err) => {
-                // Duration expressions are experimental; promql-parser does
-                // not know them, so they are evaluated to literals first.
+                // Duration expressions and the anchored/smoothed modifiers
+                // are experimental and unknown to promql-parser: they are
+                // rewritten into syntax it parses first.
+                if !self.opts.enable_experimental {
+                    return Err(err);
+                }
                 let step = if range { ctx.step } else { 0 };
-                match crate::duration_expr::rewrite(query, step, ctx.end - ctx.start) {
-                    Some(q) if self.opts.enable_experimental => {
+                let q1 = crate::duration_expr::rewrite(query, step, ctx.end - ctx.start);
+                let q2 = crate::eval::extended::rewrite_modifiers(q1.as_deref().unwrap_or(query));
+                match q2.or(q1) {
+                    Some(q) => {
                         rewritten = q;
                         (rewritten.as_str(), parse(&rewritten).map_err(|_| err)?)
                     }
-                    _ => return Err(err),
+                    None => return Err(err),
                 }
             }
         };

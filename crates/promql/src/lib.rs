@@ -38,7 +38,7 @@
 mod duration_expr;
 pub mod engine;
 pub mod error;
-mod eval;
+pub(crate) mod eval;
 pub mod promqltest;
 pub mod value;
 

@@ -8,6 +8,7 @@
 
 mod aggregate;
 mod binop;
+pub(crate) mod extended;
 mod functions;
 mod histogram;
 mod info;
@@ -81,6 +82,9 @@ pub(crate) struct MatrixArg {
     pub range: i64,
     pub offset: i64,
     pub at: Option<i64>,
+    /// `anchored`/`smoothed`; the series then hold samples around the
+    /// windows too.
+    pub modifier: Option<extended::Modifier>,
 }
 
 impl MatrixArg {

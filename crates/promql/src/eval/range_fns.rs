@@ -4,6 +4,7 @@ use promql_parser::parser::{Call, Expr, value::ValueType};
 use telltale_model::{Labels, Sample};
 
 use super::aggregate::{Acc2, go_g, mean_add, quantile};
+use super::extended::{self, Modifier};
 use super::{Ctx, Evaluator, Ser, Val, kahan_inc};
 use crate::error::PromqlError;
 
@@ -176,7 +177,10 @@ impl Evaluator<'_> {
         let keep_name = matches!(name, "last_over_time" | "first_over_time");
         let mut out = Vec::with_capacity(m.series.len());
         let mut buf: Vec<f64> = Vec::new();
-        for s in &m.series {
+        if let Some(md) = m.modifier {
+            out = self.modified_range(ctx, name, &m, md)?;
+        }
+        for s in m.series.iter().filter(|_| m.modifier.is_none()) {
             self.check()?;
             let mut vals = vec![None; n];
             let mut any = false;
@@ -320,6 +324,65 @@ impl Evaluator<'_> {
         }
         let _ = node;
         Ok(Val::Vector(out))
+    }
+}
+
+impl Evaluator<'_> {
+    /// `rate`, `increase`, `delta`, `changes` and `resets` over `anchored`
+    /// or `smoothed` ranges.
+    fn modified_range(
+        &mut self,
+        ctx: Ctx,
+        name: &str,
+        m: &super::MatrixArg,
+        md: Modifier,
+    ) -> Result<Vec<Ser>, PromqlError> {
+        let (allowed, label): (&[&str], &str) = match md {
+            Modifier::Anchored => (
+                &["changes", "delta", "increase", "rate", "resets"],
+                "anchored",
+            ),
+            Modifier::Smoothed => (&["delta", "increase", "rate"], "smoothed"),
+        };
+        if !allowed.contains(&name) {
+            return Err(PromqlError::exec(format!(
+                "{label} modifier can only be used with: {} - not with {name}",
+                allowed.join(", ")
+            )));
+        }
+        let lookback = super::dur_ms(&self.opts.lookback_delta);
+        let counter = matches!(name, "rate" | "increase");
+        let n = ctx.n();
+        let mut out = Vec::with_capacity(m.series.len());
+        for s in &m.series {
+            self.check()?;
+            let mut vals = vec![None; n];
+            for (i, slot) in vals.iter_mut().enumerate() {
+                let r = m.ref_time(ctx.t(i));
+                let p = extended::points(md, &s.samples, r, m.range, lookback, counter);
+                let (Some(first), Some(last)) = (p.first(), p.last()) else {
+                    continue;
+                };
+                *slot = Some(match name {
+                    "increase" => extended::counter_increase(&p),
+                    "rate" => extended::counter_increase(&p) / (m.range as f64 / 1000.0),
+                    "delta" => last.v - first.v,
+                    "changes" => p
+                        .windows(2)
+                        .filter(|w| w[1].v != w[0].v && !(w[0].v.is_nan() && w[1].v.is_nan()))
+                        .count() as f64,
+                    _ => p.windows(2).filter(|w| w[1].v < w[0].v).count() as f64,
+                });
+            }
+            if vals.iter().any(Option::is_some) {
+                out.push(Ser {
+                    labels: s.labels.clone(),
+                    drop_name: true,
+                    vals,
+                });
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -35,7 +35,9 @@ pub(crate) fn selector_matchers(vs: &VectorSelector) -> Result<Vec<Vec<Matcher>>
             ms.push(Matcher::equal(telltale_model::METRIC_NAME, name));
         }
         for m in g {
-            ms.push(conv(m)?);
+            if m.name != super::extended::MARKER {
+                ms.push(conv(m)?);
+            }
         }
         out.push(ms);
     }
@@ -138,13 +140,24 @@ impl Evaluator<'_> {
         let off = offset_ms(&vs.offset);
         let lookback = dur_ms(&self.opts.lookback_delta);
         let (lo, hi) = self.ref_bounds(ctx, at, off);
-        let raws = self.load(
+        let smoothed = super::extended::modifier(vs) == Some(super::extended::Modifier::Smoothed);
+        let maxt = if smoothed {
+            hi.saturating_add(lookback)
+        } else {
+            hi
+        };
+        let mut raws = self.load(
             vs,
             lo.saturating_sub(lookback).saturating_add(1),
-            hi,
+            maxt,
             0,
             None,
         )?;
+        if smoothed {
+            for r in &mut raws {
+                r.samples.retain(|x| !is_stale_nan(x.v));
+            }
+        }
         let n = ctx.n();
         let mut out = Vec::with_capacity(raws.len());
         for r in raws {
@@ -152,6 +165,11 @@ impl Evaluator<'_> {
             let mut any = false;
             for (i, slot) in vals.iter_mut().enumerate() {
                 let rt = at.unwrap_or(ctx.t(i)).saturating_sub(off);
+                if smoothed {
+                    *slot = super::extended::smoothed_value(&r.samples, rt, lookback);
+                    any |= slot.is_some();
+                    continue;
+                }
                 let idx = r.samples.partition_point(|s| s.t <= rt);
                 if idx == 0 {
                     continue;
@@ -185,13 +203,18 @@ impl Evaluator<'_> {
                 let off = offset_ms(&vs.offset);
                 let range = dur_ms(&ms.range);
                 let (lo, hi) = self.ref_bounds(ctx, at, off);
-                let mut series = self.load(
-                    vs,
-                    lo.saturating_sub(range).saturating_add(1),
-                    hi,
-                    range,
-                    None,
-                )?;
+                let modifier = super::extended::modifier(vs);
+                let (mint, maxt) = match modifier {
+                    None => (lo.saturating_sub(range).saturating_add(1), hi),
+                    Some(_) => {
+                        let lb = dur_ms(&self.opts.lookback_delta);
+                        (
+                            lo.saturating_sub(range).saturating_sub(lb),
+                            hi.saturating_add(lb),
+                        )
+                    }
+                };
+                let mut series = self.load(vs, mint, maxt, range, None)?;
                 for s in &mut series {
                     s.samples.retain(|x| !is_stale_nan(x.v));
                 }
@@ -201,6 +224,7 @@ impl Evaluator<'_> {
                     range,
                     offset: off,
                     at,
+                    modifier,
                 })
             }
             Expr::Subquery(sq) => {
@@ -223,6 +247,7 @@ impl Evaluator<'_> {
                         range,
                         offset: off,
                         at,
+                        modifier: None,
                     });
                 }
                 let inner = Ctx {
@@ -268,6 +293,7 @@ impl Evaluator<'_> {
                     range,
                     offset: off,
                     at,
+                    modifier: None,
                 })
             }
             _ => Err(PromqlError::exec("expected a range vector")),
