@@ -235,6 +235,41 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         alertmanagers: am_urls,
     }));
 
+    // Reload: re-read and validate everything first; on any error the
+    // running configuration stays as it is.
+    {
+        let config_path = s.config_path.clone();
+        let yaml = state.config_yaml.clone();
+        let (scrape, rules, notifier) = (scrape.clone(), rules.clone(), notifier.clone());
+        let (args2, self_url2) = (args.clone(), self_url.clone());
+        let data_dir = s.data_dir.clone();
+        state.reload = Some(Arc::new(move || -> Result<(), String> {
+            let Some(p) = &config_path else {
+                return Err("no configuration file was given (--config)".into());
+            };
+            let c = Config::load(p).map_err(|e| format!("{e:#}"))?;
+            let new = Settings {
+                config: c,
+                config_path: Some(p.clone()),
+                data_dir: data_dir.clone(),
+                listen: String::new(),
+                enable_admin: false,
+            };
+            let specs = load_rule_specs(&new, &args2).map_err(|e| format!("{e:#}"))?;
+            let ncfg = notifier_config(&new, &args2, &self_url2).map_err(|e| format!("{e:#}"))?;
+            scrape
+                .apply_config(&new.config.scrape.scrape_configs)
+                .map_err(|e| e.to_string())?;
+            rules.update(specs, true);
+            notifier.reload(ncfg).map_err(|e| e.to_string())?;
+            if let Ok(mut y) = yaml.write() {
+                *y = new.config.redacted();
+            }
+            tracing::info!(file = %p.display(), "configuration reloaded");
+            Ok(())
+        }));
+    }
+
     // HTTP before the replay, so health checks answer during it.
     let app = build_router(state.clone(), &s)?
         .merge(telltale_scrape::push_router(push.clone()))
@@ -322,41 +357,6 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             last_host.clone(),
             stop_rx.clone(),
         )));
-    }
-
-    // Reload: re-read and validate everything first; on any error the
-    // running configuration stays as it is.
-    {
-        let config_path = s.config_path.clone();
-        let yaml = state.config_yaml.clone();
-        let (scrape, rules, notifier) = (scrape.clone(), rules.clone(), notifier.clone());
-        let (args2, self_url2) = (args.clone(), self_url.clone());
-        let data_dir = s.data_dir.clone();
-        state.reload = Some(Arc::new(move || -> Result<(), String> {
-            let Some(p) = &config_path else {
-                return Err("no configuration file was given (--config)".into());
-            };
-            let c = Config::load(p).map_err(|e| format!("{e:#}"))?;
-            let new = Settings {
-                config: c,
-                config_path: Some(p.clone()),
-                data_dir: data_dir.clone(),
-                listen: String::new(),
-                enable_admin: false,
-            };
-            let specs = load_rule_specs(&new, &args2).map_err(|e| format!("{e:#}"))?;
-            let ncfg = notifier_config(&new, &args2, &self_url2).map_err(|e| format!("{e:#}"))?;
-            scrape
-                .apply_config(&new.config.scrape.scrape_configs)
-                .map_err(|e| e.to_string())?;
-            rules.update(specs, true);
-            notifier.reload(ncfg).map_err(|e| e.to_string())?;
-            if let Ok(mut y) = yaml.write() {
-                *y = new.config.redacted();
-            }
-            tracing::info!(file = %p.display(), "configuration reloaded");
-            Ok(())
-        }));
     }
 
     tracing::info!("Telltale is ready: open {scheme}://{addr}/ in your browser");

@@ -403,4 +403,17 @@ groups:
         assert!(is_valid_label_name("_x1"));
         assert!(!is_valid_label_name("a:b"));
     }
+
+    #[test]
+    fn numeric_scalars_read_as_strings() {
+        let g = parse_rule_file(
+            "f.yml",
+            "groups:\n- name: 1\n  rules:\n  - record: x\n    expr: 1\n    labels:\n      level: 2\n      on: true\n",
+        )
+        .unwrap();
+        assert_eq!(g[0].name, "1");
+        assert_eq!(g[0].rules[0].expr, "1");
+        assert_eq!(g[0].rules[0].labels["level"], "2");
+        assert_eq!(g[0].rules[0].labels["on"], "true");
+    }
 }

@@ -2,7 +2,7 @@
 //! node_exporter-shaped series, and bytes per sample of plain XOR chunks.
 
 use criterion::{Criterion, Throughput};
-use telltale_tsdb::chunkenc::{XorAppender, XorIter, encode_best};
+use telltale_tsdb::chunkenc::{ChunkIter, XorAppender, XorIter, encode_best};
 use telltale_tsdb::workload::{Workload, WorkloadConfig};
 
 /// 120-sample series from the workload (one host, 120 scrapes).
@@ -48,7 +48,7 @@ fn main() {
     );
     let best: usize = series.iter().map(|s| encode_best(s).1.len()).sum();
     println!(
-        "best of xor/decimal chunks: {:.3} bytes/sample",
+        "best of xor/decimal/packed chunks: {:.3} bytes/sample",
         best as f64 / n as f64
     );
     let mut c = Criterion::default().configure_from_args();
@@ -80,6 +80,24 @@ fn main() {
             }
             sum
         })
+    });
+    let best: Vec<(u8, Vec<u8>)> = series.iter().map(|s| encode_best(s)).collect();
+    g.bench_function("decode_best_encoding", |b| {
+        b.iter(|| {
+            let mut sum = 0i64;
+            for (e, c) in &best {
+                let Ok(mut it) = ChunkIter::new(*e, &c[..]) else {
+                    continue;
+                };
+                while let Ok(Some((t, _))) = it.next() {
+                    sum = sum.wrapping_add(t);
+                }
+            }
+            sum
+        })
+    });
+    g.bench_function("encode_best_encoding", |b| {
+        b.iter(|| series.iter().map(|s| encode_best(s).1.len()).sum::<usize>())
     });
     g.finish();
     c.final_summary();

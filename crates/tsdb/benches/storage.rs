@@ -3,7 +3,8 @@
 //! in blocks, memory per active series and WAL replay time.
 //!
 //! `TSDB_BENCH_HOSTS` sets the hosts of the report (default 200, about
-//! 100k series); `TSDB_BENCH_HOURS` the hours of data (default 2).
+//! 100k series); `TSDB_BENCH_HOURS` the hours of data (default 2);
+//! `TSDB_BENCH_JITTER_MS` a per-scrape timestamp jitter (default 0).
 
 use std::time::{Duration, Instant};
 
@@ -90,10 +91,13 @@ fn ingest(
         }
         let hosts = w.config().hosts;
         let (t, vals) = w.next_scrape();
+        let vals = vals.to_vec();
         for h in 0..hosts {
+            // One timestamp per target and scrape, as a scraper gives.
+            let th = w.timestamp(t);
             let mut app = db.appender();
             for i in h * per_host..(h + 1) * per_host {
-                refs[i] = app.append(refs[i], &labels[i], t, vals[i]).unwrap_or(0);
+                refs[i] = app.append(refs[i], &labels[i], th, vals[i]).unwrap_or(0);
             }
             n += per_host as u64;
             if let Err(e) = app.commit() {
@@ -107,8 +111,10 @@ fn ingest(
 fn report() {
     let hosts = env_usize("TSDB_BENCH_HOSTS", 200);
     let hours = env_usize("TSDB_BENCH_HOURS", 2);
+    let jitter_ms = env_usize("TSDB_BENCH_JITTER_MS", 0) as i64;
     let Ok(mut w) = Workload::node_exporter(WorkloadConfig {
         hosts,
+        jitter_ms,
         ..Default::default()
     }) else {
         println!("skipping storage report: node_exporter test data not available");
@@ -184,6 +190,15 @@ fn report() {
         .iter()
         .map(|b| dir_size(&dir.path().join(&b.ulid)))
         .sum::<u64>();
+    if let Err(e) = db.run_maintenance() {
+        println!("compaction failed: {e}");
+    }
+    let st2 = db.stats(0);
+    println!(
+        "blocks: {} blocks after compaction, levels {:?}",
+        st2.blocks.len(),
+        st2.blocks.iter().map(|b| b.level).collect::<Vec<_>>()
+    );
     println!(
         "blocks: {} samples, index+chunks {} bytes = {:.3} bytes/sample ({:.3} with meta/tombstone files)",
         samples,

@@ -136,18 +136,13 @@ fn parse_labels(s: &str) -> Option<Vec<Label>> {
         i += 1;
         let mut v = String::new();
         while i < b.len() && b[i] != b'"' {
-            if b[i] == b'\\' && i + 1 < b.len() {
+            let escaped = b[i] == b'\\' && i + 1 < b.len();
+            if escaped {
                 i += 1;
-                v.push(match b[i] {
-                    b'n' => '\n',
-                    c => c as char,
-                });
-            } else {
-                let ch = s[i..].chars().next()?;
-                v.push(ch);
-                i += ch.len_utf8() - 1;
             }
-            i += 1;
+            let ch = s.get(i..)?.chars().next()?;
+            v.push(if escaped && ch == 'n' { '\n' } else { ch });
+            i += ch.len_utf8();
         }
         i += 1;
         out.push(Label::new(name, v));

@@ -363,3 +363,55 @@ fn stats_report_top_names() {
     assert_eq!(st.series_count_by_metric_name[0].value, 5);
     assert!(st.wal_size_bytes > 0);
 }
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_tree(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+#[test]
+fn crash_between_compaction_and_cleanup_keeps_data_once() {
+    let d = tempfile::tempdir().unwrap();
+    let backup = tempfile::tempdir().unwrap();
+    let o = Options {
+        block_duration: Duration::from_secs(600),
+        retention: Some(Duration::from_secs(24 * 3600)),
+        ..opts()
+    };
+    let db = Db::open(d.path(), o.clone()).unwrap();
+    // Two 10-minute blocks in the same 30-minute window, then data past it.
+    fill(&db, "a", 3, 0, 40);
+    db.flush().unwrap();
+    fill(&db, "a", 3, 600_000, 40);
+    db.flush().unwrap();
+    let parents: Vec<String> = db.stats(1).blocks.iter().map(|b| b.ulid.clone()).collect();
+    assert_eq!(parents.len(), 2);
+    for p in &parents {
+        copy_tree(&d.path().join(p), &backup.path().join(p));
+    }
+    fill(&db, "a", 3, 1_800_000, 40);
+    db.run_maintenance().unwrap();
+    let st = db.stats(1);
+    assert!(st.blocks.iter().any(|b| b.level == 2), "{:?}", st.blocks);
+    let total = count_samples(&db, &[name("a")]);
+    drop(db);
+    // The crash: the compacted block is in place but its parents were not
+    // deleted yet.
+    for p in &parents {
+        copy_tree(&backup.path().join(p), &d.path().join(p));
+    }
+    let db = Db::open(d.path(), o).unwrap();
+    for p in &parents {
+        assert!(!d.path().join(p).exists(), "parent {p} not removed");
+    }
+    assert_eq!(count_samples(&db, &[name("a")]), total);
+    assert_eq!(total, 360);
+}

@@ -60,7 +60,16 @@ impl Config {
     pub fn load_file(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| NotifyError::io("reading configuration", path, e))?;
-        Config::load(&text)
+        let mut cfg = Config::load(&text)?;
+        // Template paths are relative to the configuration file.
+        if let Some(dir) = path.parent() {
+            for t in &mut cfg.templates {
+                if Path::new(t).is_relative() {
+                    *t = dir.join(&*t).to_string_lossy().into_owned();
+                }
+            }
+        }
+        Ok(cfg)
     }
 
     /// The receiver called `name`.

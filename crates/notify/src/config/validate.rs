@@ -170,6 +170,73 @@ fn check_url(u: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a generic field holds a secret (keys, tokens, passwords,
+/// webhook URLs); `*_file` fields name files and are shown.
+fn is_secret_key(k: &str) -> bool {
+    if k.ends_with("_file") {
+        return false;
+    }
+    [
+        "secret",
+        "password",
+        "token",
+        "api_key",
+        "routing_key",
+        "service_key",
+        "user_key",
+        "webhook_url",
+        "credentials",
+    ]
+    .iter()
+    .any(|s| k.contains(s))
+}
+
+fn redact_value(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m.iter_mut() {
+                if is_secret_key(k) && !v.is_null() {
+                    *v = serde_json::Value::String("<secret>".into());
+                } else {
+                    redact_value(v);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(redact_value),
+        _ => {}
+    }
+}
+
+/// Hides secrets in the integrations kept as generic maps.
+fn redact_receiver(r: &mut ReceiverConfig) {
+    for list in [
+        &mut r.opsgenie_configs,
+        &mut r.victorops_configs,
+        &mut r.pushover_configs,
+        &mut r.sns_configs,
+        &mut r.telegram_configs,
+        &mut r.wechat_configs,
+        &mut r.webex_configs,
+        &mut r.discord_configs,
+        &mut r.msteams_configs,
+        &mut r.msteamsv2_configs,
+        &mut r.jira_configs,
+        &mut r.rocketchat_configs,
+        &mut r.mattermost_configs,
+        &mut r.incidentio_configs,
+    ] {
+        for cfg in list.iter_mut().flatten() {
+            for (k, v) in cfg.iter_mut() {
+                if is_secret_key(k) && !v.is_null() {
+                    *v = serde_json::Value::String("<secret>".into());
+                } else {
+                    redact_value(v);
+                }
+            }
+        }
+    }
+}
+
 pub(crate) fn generic_configs<'a>(r: &'a ReceiverConfig, key: &str) -> &'a [GenericConfig] {
     let v = match key {
         "opsgenie_configs" => &r.opsgenie_configs,
@@ -487,7 +554,11 @@ pub(super) fn load(text: &str) -> Result<Config, String> {
         .collect::<Result<Vec<_>, _>>()?;
     let mut shown = file.clone();
     shown.global = Some(global.clone());
-    shown.receivers = Some(receivers.clone());
+    let mut shown_receivers = receivers.clone();
+    for r in &mut shown_receivers {
+        redact_receiver(r);
+    }
+    shown.receivers = Some(shown_receivers);
     let redacted = serde_saphyr::to_string(&shown).unwrap_or_default();
     Ok(Config {
         global,
@@ -511,6 +582,18 @@ mod tests {
         assert_eq!(line_of_key(t, "c"), Some(3));
         assert_eq!(line_of_key(t, "b"), Some(2));
         assert_eq!(line_of_key(t, "z"), None);
+    }
+
+    #[test]
+    fn status_config_hides_secrets() {
+        let cfg = load(
+            "global:\n  smtp_smarthost: 'localhost:25'\n  smtp_from: a@b.c\n  smtp_auth_password: pw-1\n  slack_api_url: 'http://hook-2'\nroute:\n  receiver: r\nreceivers:\n- name: r\n  opsgenie_configs:\n  - api_key: key-3\n  pagerduty_configs:\n  - routing_key: rk-4\n  webhook_configs:\n  - url: 'http://x/5'\n    http_config:\n      basic_auth: {username: u, password: pw-6}\n",
+        )
+        .unwrap();
+        for s in ["pw-1", "hook-2", "key-3", "rk-4", "x/5", "pw-6"] {
+            assert!(!cfg.redacted.contains(s), "{s} leaked:\n{}", cfg.redacted);
+        }
+        assert!(cfg.redacted.contains("<secret>"));
     }
 
     #[test]
