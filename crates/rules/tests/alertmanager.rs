@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use telltale_rules::{Alert, AlertSink, AlertmanagerSink};
@@ -146,13 +147,25 @@ async fn real_alertmanager_shows_our_alerts() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(ready, "Alertmanager did not become ready");
-    let mut a = alert("TelltaleInterop");
-    a.starts_at_ms = std::time::SystemTime::now()
+    // The alert comes from a rule evaluated by the manager.
+    let db = telltale_model::MemStorage::new();
+    let engine = Arc::new(telltale_promql::Engine::new(Default::default()));
+    let q = Arc::new(telltale_rules::EngineQuery::new(
+        engine,
+        Arc::new(db.clone()),
+    ));
+    let opts = telltale_rules::GroupOptions::new(q, Arc::new(db.clone()), Arc::new(db.clone()));
+    let manager = telltale_rules::RuleManager::new(opts, Some(Arc::new(sink)));
+    let rules = "groups:\n- name: interop\n  rules:\n  - alert: TelltaleInterop\n    expr: vector(1)\n    labels:\n      severity: page\n    annotations:\n      summary: it broke\n";
+    manager.update(
+        telltale_rules::file::parse_rule_file("i.yml", rules).unwrap(),
+        false,
+    );
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64;
-    a.ends_at_ms = a.starts_at_ms + 4 * 60_000;
-    sink.send(vec![a]);
+    manager.eval_all(now);
     let mut found = serde_json::Value::Null;
     for _ in 0..100 {
         let v: serde_json::Value = client
