@@ -255,6 +255,26 @@ impl Evaluator<'_> {
                 );
             }
         }
+        /// The operator, resolved once instead of per sample.
+        #[derive(Clone, Copy, PartialEq)]
+        enum Kind {
+            Sum,
+            Avg,
+            Min,
+            Max,
+            Var,
+            Quantile,
+            Other,
+        }
+        let kind = match op {
+            "sum" => Kind::Sum,
+            "avg" => Kind::Avg,
+            "min" => Kind::Min,
+            "max" => Kind::Max,
+            "stddev" | "stdvar" => Kind::Var,
+            "quantile" => Kind::Quantile,
+            _ => Kind::Other,
+        };
         let mut accs = vec![Acc::default(); ng];
         let mut means = vec![Acc2::default(); ng];
         let mut lists: Vec<Vec<f64>> = vec![Vec::new(); ng];
@@ -272,16 +292,16 @@ impl Evaluator<'_> {
                 let g = member[i];
                 let acc = &mut accs[g];
                 let first = acc.n == 0.0;
-                match op {
-                    "sum" => {
+                match kind {
+                    Kind::Sum => {
                         let (v, c) = kahan_inc(f, acc.v, acc.c);
                         acc.v = v;
                         acc.c = c;
                     }
-                    "avg" => mean_add(&mut means[g], f),
-                    "min" if first || acc.v > f || acc.v.is_nan() => acc.v = f,
-                    "max" if first || acc.v < f || acc.v.is_nan() => acc.v = f,
-                    "stddev" | "stdvar" => {
+                    Kind::Avg => mean_add(&mut means[g], f),
+                    Kind::Min if first || acc.v > f || acc.v.is_nan() => acc.v = f,
+                    Kind::Max if first || acc.v < f || acc.v.is_nan() => acc.v = f,
+                    Kind::Var => {
                         if first {
                             acc.mean = f;
                             acc.v = if f.is_finite() { 0.0 } else { f64::NAN };
@@ -292,7 +312,7 @@ impl Evaluator<'_> {
                             acc.v += delta * (f - acc.mean);
                         }
                     }
-                    "quantile" => lists[g].push(f),
+                    Kind::Quantile => lists[g].push(f),
                     _ => {}
                 }
                 acc.n += 1.0;
