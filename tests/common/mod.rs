@@ -36,10 +36,16 @@ impl Server {
 
     /// Starts `telltale serve` on an existing data directory.
     pub fn start_in(data_dir: &Path, args: &[&str]) -> Server {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        Server::start_in_at(data_dir, "127.0.0.1:0", &args)
+    }
+
+    /// Starts `telltale serve` on a data directory and a given address.
+    pub fn start_in_at(data_dir: &Path, listen: &str, args: &[String]) -> Server {
         let mut cmd = Command::new(binary());
         cmd.arg("serve")
             .arg("--listen")
-            .arg("127.0.0.1:0")
+            .arg(listen)
             .arg("--data-dir")
             .arg(data_dir)
             .args(args)
