@@ -32,7 +32,6 @@
 //! - `read`: bounded file reading shared by all of them.
 //! - `ingest`: [`append_collection`] feeds a collection into storage with
 //!   `job`/`instance` labels, without an HTTP hop.
-//! - [`recording_rules`]: default rules for CPU, memory and disk usage.
 //!
 //! The `timex` collector of node_exporter is not here: `adjtimex(2)` has
 //! no safe wrapper in rustix and the workspace forbids `unsafe`.
@@ -43,12 +42,10 @@ mod emit;
 pub mod error;
 mod ingest;
 mod read;
-pub mod recording_rules;
 mod registry;
 
 pub use collectors::filesystem::{FsStats, StatfsFn, real_statfs};
 pub use config::{CollectorConfig, MAX_PROCESSES_TOP_N, NODE_EXPORTER_ONLY};
 pub use error::CollectorError;
 pub use ingest::{append_collection, hostname, with_target_labels};
-pub use recording_rules::DEFAULT_RECORDING_RULES;
 pub use registry::Collectors;
