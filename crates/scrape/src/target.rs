@@ -62,10 +62,21 @@ impl Target {
     }
 
     /// A stable hash of the labels and URL; identifies the target across
-    /// reloads and spreads scrapes over the interval.
+    /// reloads and spreads scrapes over the interval. The interval and
+    /// timeout labels are left out, so a reload that only changes them
+    /// restarts the target's loop with its state (no stale markers) rather
+    /// than replacing the target.
     pub fn hash(&self) -> u64 {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
-        h.update(&self.labels.stable_hash().to_le_bytes());
+        for l in self.labels.iter() {
+            if l.name == SCRAPE_INTERVAL_LABEL || l.name == SCRAPE_TIMEOUT_LABEL {
+                continue;
+            }
+            h.update(l.name.as_bytes());
+            h.update(&[0xff]);
+            h.update(l.value.as_bytes());
+            h.update(&[0xff]);
+        }
         h.update(self.url.as_bytes());
         h.digest()
     }

@@ -347,3 +347,28 @@ async fn honor_labels_and_dropped_targets() {
     assert_eq!(d[0].discovered_labels.get("__address__"), "drop.me:1");
     m.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_settings_restart_the_loop_without_stale_markers() {
+    let (addr, _t) = start_target("a 1\n").await;
+    let db = MemStorage::new();
+    let m = manager(&db);
+    let cfg = |iv: &str| {
+        jobs(&format!(
+            "scrape_configs:\n- job_name: c\n  scrape_interval: {iv}\n  static_configs: [{{targets: ['{addr}']}}]\n"
+        ))
+    };
+    m.apply_config(&cfg("100ms")).unwrap();
+    wait_for("a", || {
+        series(&db, "a").first().is_some_and(|(_, v)| v.len() >= 2)
+    })
+    .await;
+    m.apply_config(&cfg("150ms")).unwrap();
+    assert_eq!(m.targets()[0].scrape_interval, Duration::from_millis(150));
+    // The new loop inherits the old one's state and keeps appending.
+    let before = series(&db, "a")[0].1.len();
+    wait_for("more samples", || series(&db, "a")[0].1.len() >= before + 2).await;
+    assert!(series(&db, "a")[0].1.iter().all(|s| !is_stale_nan(s.v)));
+    assert!(series(&db, "up")[0].1.iter().all(|s| !is_stale_nan(s.v)));
+    m.stop();
+}
