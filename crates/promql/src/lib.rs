@@ -26,6 +26,24 @@
 //! }
 //! ```
 //!
+//! # Experimental features
+//!
+//! With [`EngineOptions::enable_experimental`]: `limitk`, `limit_ratio`,
+//! `info()`, `sort_by_label`, `double_exponential_smoothing`, `*_over_time`
+//! extras (`mad_`, `first_`, `ts_of_*`), `histogram_quantiles`, `fill()`
+//! binop modifiers, duration expressions (`[5m+1m]`, `offset step()`) and the
+//! `anchored`/`smoothed` modifiers. promql-parser parses neither of the last
+//! two, so the query text is rewritten first (see `duration_expr` and
+//! `eval::extended`).
+//!
+//! # Limitations
+//!
+//! - No native histograms: the storage model holds float samples only.
+//! - Evaluation is per expression node over the whole step grid (one
+//!   optional value per series and step), not streamed step by step; the
+//!   grid is bounded by [`EngineOptions::max_samples`].
+//! - Parse errors carry promql-parser's message, without a position.
+//!
 //! # Layout
 //!
 //! - [`engine`]: [`Engine`], [`EngineOptions`], [`CancelToken`], parsing
