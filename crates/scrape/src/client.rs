@@ -206,3 +206,80 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(tls: TlsConfig) -> ClientSettings {
+        ClientSettings {
+            tls: Some(tls),
+            follow_redirects: true,
+            compression: true,
+        }
+    }
+
+    #[test]
+    fn tls_settings_are_checked() {
+        let missing = TlsConfig {
+            ca_file: Some("/nonexistent/ca.pem".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            build_client(&settings(missing)),
+            Err(ScrapeError::Io { .. })
+        ));
+        let garbage = TlsConfig {
+            ca: Some("not a certificate".into()),
+            ..Default::default()
+        };
+        let e = build_client(&settings(garbage));
+        assert!(e.is_ok() || matches!(e, Err(ScrapeError::InvalidConfig { .. })));
+        let half = TlsConfig {
+            cert: Some("x".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            build_client(&settings(half)),
+            Err(ScrapeError::InvalidConfig { .. })
+        ));
+        let version = TlsConfig {
+            min_version: Some("TLS10".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            build_client(&settings(version)),
+            Err(ScrapeError::InvalidConfig { .. })
+        ));
+        let ok = TlsConfig {
+            insecure_skip_verify: true,
+            min_version: Some("TLS12".into()),
+            ..Default::default()
+        };
+        assert!(build_client(&settings(ok)).is_ok());
+    }
+
+    #[tokio::test]
+    async fn credentials_files_are_read_per_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("token");
+        std::fs::write(&f, "s3cret\n").unwrap();
+        let c = reqwest::Client::new();
+        let authz = Some(Authorization {
+            kind: "Bearer".into(),
+            credentials: None,
+            credentials_file: Some(f.to_string_lossy().into_owned()),
+        });
+        let req = add_auth(c.get("http://127.0.0.1:1/"), &None, &authz)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(req.headers()["authorization"], "Bearer s3cret");
+        let missing = Some(BasicAuth {
+            username: "u".into(),
+            password_file: Some("/nonexistent".into()),
+            ..Default::default()
+        });
+        assert!(add_auth(c.get("http://127.0.0.1:1/"), &missing, &None).is_err());
+    }
+}

@@ -8,7 +8,7 @@
 //! A Prometheus `scrape_configs` section is parsed by [`parse_config`]
 //! into [`ScrapeConfig`]s. A [`ScrapeManager`] runs them: per job a pool
 //! discovers targets ([`discovery`]: static, file and HTTP), builds them
-//! with [`relabel`]ling ([`target`]), and runs one loop per target that
+//! with [relabelling](mod@relabel) ([`target`]), and runs one loop per target that
 //! scrapes at the target's slot in the interval, appends the samples with
 //! `honor_labels`/`honor_timestamps` semantics, limits and
 //! `metric_relabel_configs`, writes the report series (`up`,
@@ -62,7 +62,7 @@
 //!
 //! - [`config`] holds the YAML model, defaults and validation; [`duration`]:
 //!   Prometheus durations and byte sizes.
-//! - [`relabel`] holds every relabel action.
+//! - [`relabel`](mod@relabel) holds every relabel action.
 //! - [`discovery`] holds target groups from static, file and HTTP sources.
 //! - [`target`] holds groups to targets (`PopulateLabels`).
 //! - [`scrape`] holds `append` (the pure body-to-samples core), `fetch` (one

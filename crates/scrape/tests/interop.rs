@@ -151,3 +151,155 @@ remote_write:
     }
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
+
+/// An HTTPS target served by `openssl s_server -WWW` with a self-signed
+/// certificate: trusted through `tls_config.ca_file`, refused without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scrapes_over_tls_with_a_private_ca() {
+    let Some(openssl) = binary("/usr/bin/openssl") else {
+        println!("SKIP scrapes_over_tls_with_a_private_ca: /usr/bin/openssl not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
+    std::fs::write(
+        p("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    // A private CA, and a server certificate it signs (webpki refuses a
+    // self-signed CA certificate used as the server's own).
+    let steps: [Vec<String>; 3] = [
+        vec![
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=test-ca",
+            "-keyout",
+            &p("ca.key"),
+            "-out",
+            &p("ca.pem"),
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+        vec![
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            &p("key.pem"),
+            "-out",
+            &p("leaf.csr"),
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+        vec![
+            "x509",
+            "-req",
+            "-in",
+            &p("leaf.csr"),
+            "-CA",
+            &p("ca.pem"),
+            "-CAkey",
+            &p("ca.key"),
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            &p("ext.cnf"),
+            "-out",
+            &p("cert.pem"),
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+    ];
+    for args in &steps {
+        let ok = Command::new(&openssl)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !ok {
+            println!(
+                "SKIP scrapes_over_tls_with_a_private_ca: openssl {} failed",
+                args[0]
+            );
+            return;
+        }
+    }
+    let (cert, key, ca) = (p("cert.pem"), p("key.pem"), p("ca.pem"));
+    std::fs::write(dir.path().join("metrics"), "tls_ok 1\n").unwrap();
+    let port = free_port();
+    let child = Command::new(&openssl)
+        .args(["s_server", "-quiet", "-WWW", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _reaper = Reaper(child);
+    let db = MemStorage::new();
+    let m = ScrapeManager::new(Arc::new(db.clone())).unwrap();
+    let cfg = parse_config(
+        &format!(
+            r#"scrape_configs:
+- job_name: tls
+  scheme: https
+  scrape_interval: 200ms
+  tls_config: {{ca_file: '{ca}'}}
+  static_configs: [{{targets: ['127.0.0.1:{port}']}}]
+- job_name: untrusted
+  scheme: https
+  scrape_interval: 200ms
+  static_configs: [{{targets: ['127.0.0.1:{port}']}}]
+"#
+        ),
+        "t",
+    )
+    .unwrap();
+    m.apply_config(&cfg.scrape_configs).unwrap();
+    for _ in 0..250 {
+        if !series(&db, "tls_ok").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let errors: Vec<String> = m
+        .targets()
+        .iter()
+        .map(|t| format!("{}: {}", t.job, t.last_error))
+        .collect();
+    assert!(
+        !series(&db, "tls_ok").is_empty(),
+        "no TLS scrape succeeded: {errors:?}"
+    );
+    let s = series(&db, "tls_ok");
+    assert_eq!(s.len(), 1, "only the trusting job may scrape");
+    assert_eq!(s[0].0.get("job"), "tls");
+    wait_for("untrusted down", || {
+        m.targets()
+            .iter()
+            .any(|t| t.job == "untrusted" && t.health == Health::Down)
+    })
+    .await;
+    m.stop();
+}
