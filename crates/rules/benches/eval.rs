@@ -7,7 +7,7 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use telltale_model::{Labels, MemStorage, Sample};
 use telltale_promql::{Engine, EngineOptions};
-use telltale_rules::template::{TemplateData, expand};
+use telltale_rules::template::{TemplateCache, TemplateData, expand};
 use telltale_rules::{EngineQuery, Group, GroupOptions, default_groups};
 
 fn templates(c: &mut Criterion) {
@@ -19,6 +19,10 @@ fn templates(c: &mut Criterion) {
         "{{ $labels.instance }} uses {{ $value | humanize1024 }}B ({{ printf \"%.1f\" $value }})";
     c.bench_function("template_expand_annotation", |b| {
         b.iter(|| expand("t", black_box(text), &data, None))
+    });
+    let mut cache = TemplateCache::new();
+    c.bench_function("template_expand_annotation_cached", |b| {
+        b.iter(|| cache.expand_or_error("t", black_box(text), &data))
     });
 }
 

@@ -8,7 +8,7 @@ use telltale_model::{Labels, LabelsBuilder, METRIC_NAME};
 
 use crate::file::RuleSpec;
 use crate::query::QueryFn;
-use crate::template::{self, TemplateData, TemplateQuery};
+use crate::template::{TemplateCache, TemplateData, TemplateQuery};
 
 /// How long a resolved alert is kept (and re-sent) after it resolved, so
 /// an Alertmanager that missed the resolution still hears of it.
@@ -99,6 +99,7 @@ pub struct AlertingRule {
     spec: RuleSpec,
     active: HashMap<Labels, ActiveAlert>,
     restored: bool,
+    templates: TemplateCache,
 }
 
 impl AlertingRule {
@@ -109,6 +110,7 @@ impl AlertingRule {
             spec,
             active: HashMap::new(),
             restored,
+            templates: TemplateCache::new(),
         }
     }
 
@@ -172,13 +174,15 @@ impl AlertingRule {
             query: ctx.query.clone(),
             t_ms: ts,
         };
+        self.templates.set_context(Some(tq), ctx.external_url);
         let tname = format!("__alert_{}", self.spec.name);
         let mut fresh: HashMap<Labels, ActiveAlert> = HashMap::with_capacity(res.len());
         for smpl in res {
             let mut data = TemplateData::new(&smpl.labels, smpl.value);
             data.external_labels = ctx.external_labels.clone();
             data.external_url = ctx.external_url.to_string();
-            let expand = |text: &str| template::expand_or_error(&tname, text, &data, Some(&tq));
+            let templates = &mut self.templates;
+            let mut expand = |text: &str| templates.expand_or_error(&tname, text, &data);
             let mut lb = LabelsBuilder::from(smpl.labels.clone());
             lb.del(METRIC_NAME);
             for (k, v) in &self.spec.labels {

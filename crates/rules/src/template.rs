@@ -17,8 +17,8 @@
 //! `%v` (`1.234567e+06`), and a missing label prints as the empty string
 //! (Prometheus runs templates with `missingkey=zero` over string maps).
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use gotmpl::{Template, TemplateError, Value};
 use regex::Regex;
@@ -74,7 +74,7 @@ pub struct TemplateQuery {
 ///
 /// The parser's message.
 pub fn check(name: &str, text: &str) -> Result<(), String> {
-    build(name, text, None, "")
+    build(name, text, SharedCtx::default())
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
@@ -96,7 +96,13 @@ pub fn expand(
     if !text.contains("{{") {
         return Ok(text.to_string());
     }
-    let tmpl = build(name, text, query.cloned(), &data.external_url).map_err(|e| e.to_string())?;
+    let cache = TemplateCache::new();
+    cache.set_context(query.cloned(), &data.external_url);
+    let tmpl = build(name, text, cache.ctx.clone()).map_err(|e| e.to_string())?;
+    run(&tmpl, data)
+}
+
+fn run(tmpl: &Template, data: &TemplateData) -> Result<String, String> {
     let mut out = tmpl
         .execute_to_string(&data_value(data))
         .map_err(|e| e.to_string())?;
@@ -122,6 +128,68 @@ pub fn expand_or_error(
     query: Option<&TemplateQuery>,
 ) -> String {
     expand(name, text, data, query).unwrap_or_else(|e| format!("<error expanding template: {e}>"))
+}
+
+/// What the `query`, `externalURL` and `pathPrefix` functions of compiled
+/// templates read at run time.
+#[derive(Default)]
+pub(crate) struct Ctx {
+    pub(crate) query: Option<TemplateQuery>,
+    pub(crate) external_url: String,
+}
+
+pub(crate) type SharedCtx = Arc<RwLock<Ctx>>;
+
+/// The compiled templates of one rule, reused across evaluations (a
+/// template is parsed once, not once per alert and evaluation). Its size is
+/// bounded by the number of templates the rule has.
+#[derive(Clone, Default)]
+pub struct TemplateCache {
+    ctx: SharedCtx,
+    compiled: HashMap<String, Arc<Result<Template, String>>>,
+}
+
+impl std::fmt::Debug for TemplateCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemplateCache")
+            .field("compiled", &self.compiled.len())
+            .finish()
+    }
+}
+
+impl TemplateCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets what `query` runs against and `$externalURL`-derived functions
+    /// return, for the expansions that follow.
+    pub fn set_context(&self, query: Option<TemplateQuery>, external_url: &str) {
+        if let Ok(mut c) = self.ctx.write() {
+            c.query = query;
+            c.external_url = external_url.to_string();
+        }
+    }
+
+    /// Renders `text` (compiled on first use) with `data`; failures render
+    /// as `<error expanding template: MESSAGE>`.
+    pub fn expand_or_error(&mut self, name: &str, text: &str, data: &TemplateData) -> String {
+        if !text.contains("{{") {
+            return text.to_string();
+        }
+        let ctx = self.ctx.clone();
+        let compiled = self
+            .compiled
+            .entry(text.to_string())
+            .or_insert_with(|| Arc::new(build(name, text, ctx).map_err(|e| e.to_string())))
+            .clone();
+        match compiled.as_ref() {
+            Ok(t) => run(t, data),
+            Err(e) => Err(e.clone()),
+        }
+        .unwrap_or_else(|e| format!("<error expanding template: {e}>"))
+    }
 }
 
 fn labels_map(labels: &Labels) -> BTreeMap<String, String> {
@@ -171,15 +239,10 @@ fn rewrite_value_prints(text: &str) -> String {
         .into_owned()
 }
 
-fn build(
-    name: &str,
-    text: &str,
-    query: Option<TemplateQuery>,
-    external_url: &str,
-) -> Result<Template, TemplateError> {
+fn build(name: &str, text: &str, ctx: SharedCtx) -> Result<Template, TemplateError> {
     let src = format!("{HEADER}{}", rewrite_value_prints(text));
     let mut t = Template::new(name).max_range_iters(MAX_RANGE_ITERS);
-    t = crate::template_funcs::register(t, query, external_url);
+    t = crate::template_funcs::register(t, ctx);
     t.parse(&src)
 }
 
@@ -294,6 +357,31 @@ mod tests {
         assert!(s.starts_with("<error expanding template: "), "{s}");
         assert!(check("t", "{{ $labels.x ").is_err());
         assert!(check("t", "{{ $labels.x }}").is_ok());
+    }
+
+    #[test]
+    fn cache_reuses_compiled_templates_with_fresh_context() {
+        let mut c = TemplateCache::new();
+        c.set_context(None, "http://a");
+        let d = TemplateData::new(&Labels::from_pairs(&[("i", "x")]), 2.0);
+        assert_eq!(
+            c.expand_or_error("t", "{{ $labels.i }} {{ externalURL }}", &d),
+            "x http://a"
+        );
+        c.set_context(None, "http://b");
+        let d = TemplateData::new(&Labels::from_pairs(&[("i", "y")]), 2.0);
+        assert_eq!(
+            c.expand_or_error("t", "{{ $labels.i }} {{ externalURL }}", &d),
+            "y http://b"
+        );
+        assert!(
+            c.expand_or_error("t", "{{ bad", &d)
+                .starts_with("<error expanding template: ")
+        );
+        assert!(
+            c.expand_or_error("t", "{{ query \"up\" }}", &d)
+                .contains("query is not available")
+        );
     }
 
     #[test]

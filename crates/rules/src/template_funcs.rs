@@ -6,7 +6,7 @@ use std::sync::Arc;
 use gotmpl::{Template, TemplateError, Value};
 
 use crate::humanize;
-use crate::template::TemplateQuery;
+use crate::template::SharedCtx;
 
 fn err(msg: impl Into<String>) -> TemplateError {
     TemplateError::Exec(msg.into())
@@ -164,7 +164,7 @@ fn go_duration(secs: f64) -> String {
 }
 
 /// Registers every Prometheus template function on `t`.
-pub(crate) fn register(t: Template, query: Option<TemplateQuery>, external_url: &str) -> Template {
+pub(crate) fn register(t: Template, ctx: SharedCtx) -> Template {
     let mut t = t.missing_key(gotmpl::MissingKey::ZeroValue);
     t = float_fn(t, "humanize", humanize::humanize);
     t = float_fn(t, "humanize1024", humanize::humanize1024);
@@ -251,17 +251,21 @@ pub(crate) fn register(t: Template, query: Option<TemplateQuery>, external_url: 
         let ms = crate::duration::parse_duration_ms(&st).map_err(err)?;
         Ok(Value::Float(ms as f64 / 1000.0))
     });
-    let url = external_url.to_string();
-    t = t.func("externalURL", move |_: &[Value]| Ok(s(&url)));
-    let prefix = external_url
-        .split_once("://")
-        .and_then(|(_, rest)| {
-            rest.find('/')
-                .map(|i| rest[i..].trim_end_matches('/').to_string())
-        })
-        .unwrap_or_default();
-    let p2 = prefix.clone();
-    t = t.func("pathPrefix", move |_: &[Value]| Ok(s(&p2)));
+    let c1 = ctx.clone();
+    t = t.func("externalURL", move |_: &[Value]| {
+        Ok(s(c1
+            .read()
+            .map(|c| c.external_url.clone())
+            .unwrap_or_default()))
+    });
+    let c2 = ctx.clone();
+    t = t.func("pathPrefix", move |_: &[Value]| {
+        let url = c2
+            .read()
+            .map(|c| c.external_url.clone())
+            .unwrap_or_default();
+        Ok(s(path_prefix(&url)))
+    });
     t = t.func("graphLink", |a: &[Value]| {
         let e = to_str(&arg("graphLink", a, 1)?[0]);
         Ok(s(format!("/graph?g0.expr={}&g0.tab=0", url_escape(&e))))
@@ -272,7 +276,7 @@ pub(crate) fn register(t: Template, query: Option<TemplateQuery>, external_url: 
     });
     t = t.func("query", move |a: &[Value]| {
         let q = to_str(&arg("query", a, 1)?[0]);
-        let Some(ctx) = &query else {
+        let Some(ctx) = ctx.read().ok().and_then(|c| c.query.clone()) else {
             return Err(err("query is not available here"));
         };
         let res = ctx.query.query(&q, ctx.t_ms).map_err(err)?;
@@ -284,6 +288,17 @@ pub(crate) fn register(t: Template, query: Option<TemplateQuery>, external_url: 
         ))
     });
     t
+}
+
+/// The path of the external URL (`/prometheus` of
+/// `http://host/prometheus/`), as Prometheus's `pathPrefix`.
+fn path_prefix(url: &str) -> String {
+    url.split_once("://")
+        .and_then(|(_, rest)| {
+            rest.find('/')
+                .map(|i| rest[i..].trim_end_matches('/').to_string())
+        })
+        .unwrap_or_default()
 }
 
 /// Go's `url.QueryEscape`.
