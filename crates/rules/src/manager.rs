@@ -24,6 +24,9 @@ pub struct RuleManager {
     sink: Option<Arc<dyn AlertSink>>,
     handles: Mutex<Vec<Handle>>,
     loaded_once: Mutex<bool>,
+    /// The runtime the manager was created in, for tasks started by an
+    /// update called from outside any runtime (a blocking reload thread).
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 fn now_ms() -> i64 {
@@ -41,6 +44,7 @@ impl RuleManager {
             sink,
             handles: Mutex::new(Vec::new()),
             loaded_once: Mutex::new(false),
+            runtime: tokio::runtime::Handle::try_current().ok(),
         }
     }
 
@@ -64,9 +68,14 @@ impl RuleManager {
     /// Replaces the groups with `specs`. A group with the same file and name
     /// as a running one takes over its state (alerts of unchanged rules,
     /// written series); groups that are gone stop and their series are
-    /// marked stale. With `start` and inside a tokio runtime, each group
-    /// gets its own evaluation task; otherwise groups are evaluated only by
-    /// [`RuleManager::eval_all`].
+    /// marked stale. With `start`, and a tokio runtime current or current
+    /// when the manager was created, each group gets its own evaluation
+    /// task; otherwise groups are evaluated only by [`RuleManager::eval_all`].
+    ///
+    /// Groups of the first update restore their `for` state from
+    /// `ALERTS_FOR_STATE` after their second evaluation (as Prometheus does
+    /// at start) and write no `ALERTS` series before; without tasks, call
+    /// [`RuleManager::restore_all`].
     pub fn update(&self, specs: Vec<GroupSpec>, start: bool) {
         let first_load = match self.loaded_once.lock() {
             Ok(mut l) => !std::mem::replace(&mut *l, true),
@@ -98,7 +107,10 @@ impl RuleManager {
             let restore = first_load;
             let group = Arc::new(Mutex::new(g));
             let task = if start {
-                tokio::runtime::Handle::try_current().ok().map(|rt| {
+                let rt = tokio::runtime::Handle::try_current()
+                    .ok()
+                    .or_else(|| self.runtime.clone());
+                rt.map(|rt| {
                     rt.spawn(run_group(
                         group.clone(),
                         self.opts.clone(),

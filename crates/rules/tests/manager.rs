@@ -210,3 +210,17 @@ async fn slow_group_counts_missed_iterations_instead_of_piling_up() {
     assert!(g.missed_iterations > 0, "missed {}", g.missed_iterations);
     m.stop();
 }
+
+#[tokio::test(start_paused = true)]
+async fn update_from_a_plain_thread_starts_tasks_on_the_managers_runtime() {
+    let db = MemStorage::new();
+    let m = Arc::new(RuleManager::new(opts(&db), None));
+    let m2 = m.clone();
+    std::thread::spawn(move || m2.update(parse_rule_file("c.yml", CONST_RULES).unwrap(), true))
+        .join()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(5 * 60 + 30)).await;
+    let iterations = m.groups()[0].lock().unwrap().iterations;
+    assert!(iterations >= 4, "{iterations}");
+    m.stop();
+}
