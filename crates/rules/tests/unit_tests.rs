@@ -90,6 +90,8 @@ fn promtool_accepts_the_default_rules() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("SUCCESS: 9 rules found"), "{text}");
+    // Same words, byte for byte.
+    assert_eq!(text, check_rules(&[default_rules_path()]).output);
 }
 
 #[test]
@@ -106,6 +108,9 @@ fn promtool_and_telltale_agree_on_unit_tests() {
             .output()
             .unwrap();
         let ours = test_rules(&[path.as_str()]);
+        if theirs.status.success() {
+            assert_eq!(String::from_utf8_lossy(&theirs.stdout), ours.output);
+        }
         assert_eq!(
             theirs.status.success(),
             ours.success,
