@@ -188,6 +188,11 @@ impl Notifier {
             std::fs::create_dir_all(d).map_err(|e| NotifyError::io("creating", d, e))?;
         }
         let templates = Templates::load(&config.templates)?;
+        // reqwest is built without a bundled TLS provider; make sure one is
+        // installed so building the client cannot panic.
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let http = reqwest::Client::builder()
             .build()
             .map_err(|e| NotifyError::Config(format!("building HTTP client: {e}")))?;

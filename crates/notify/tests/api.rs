@@ -359,3 +359,50 @@ async fn alert_receiver_validates_stores_and_lists() {
     let again = AlertReceiver::open(Some(dir.path().into()), HistoryLimits::default()).unwrap();
     assert_eq!(again.list(None, None, None).len(), 2);
 }
+
+#[tokio::test]
+async fn history_lists_failed_attempts() {
+    let cfg = Config::load(
+        "route:\n  receiver: dead\n  group_wait: 0s\n  group_interval: 1s\nreceivers:\n- name: dead\n  webhook_configs:\n  - url: 'http://127.0.0.1:1/hook'\n",
+    )
+    .unwrap();
+    let opts = telltale_notify::NotifierOptions {
+        retry_initial: Duration::from_millis(100),
+        ..Default::default()
+    };
+    let n = Notifier::with_options(cfg, None, opts).unwrap();
+    let base = serve(axum::Router::new().nest("/api/v2", api_router(n.clone()))).await;
+    let c = client();
+    c.post(format!("{base}/api/v2/alerts"))
+        .json(&json!([{"labels": {"alertname": "Unreachable"}}]))
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if n.history().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let h: Value = c
+        .get(format!(
+            "{base}/api/v2/history?outcome=failure&receiver=dead&limit=1"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = h.as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["integration"], "webhook[0]");
+    assert_eq!(list[0]["alerts"][0]["labels"]["alertname"], "Unreachable");
+    assert!(list[0]["error"].as_str().unwrap().contains("127.0.0.1:1"));
+    let bad = c
+        .get(format!("{base}/api/v2/history?since=yesterday"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+}

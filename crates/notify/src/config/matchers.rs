@@ -277,4 +277,27 @@ mod tests {
         let l = Labels::from_pairs(&[("job", "y"), ("alertname", "X")]);
         assert_eq!(labelset_string(&l), r#"{alertname="X", job="y"}"#);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn printed_matchers_parse_back(
+            name in "[a-zA-Z_][a-zA-Z0-9_]{0,8}|[\\PC]{1,8}",
+            value in "[\\PC]{0,12}",
+            op in 0usize..2,
+        ) {
+            let op = [MatchOp::Equal, MatchOp::NotEqual][op];
+            let m = Matcher::new(op, &name, &value).unwrap();
+            let text = matcher_string(&m);
+            let back = parse_matchers(&text).unwrap();
+            proptest::prop_assert_eq!(back.len(), 1);
+            proptest::prop_assert_eq!(&back[0].name, &name);
+            proptest::prop_assert_eq!(&back[0].value, &value);
+            proptest::prop_assert_eq!(back[0].op, op);
+        }
+
+        #[test]
+        fn parser_never_panics(input in "\\PC{0,40}") {
+            let _ = parse_matchers(&input);
+        }
+    }
 }

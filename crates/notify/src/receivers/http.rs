@@ -29,6 +29,38 @@ pub fn user_agent() -> String {
     format!("Alertmanager/{} (telltale)", env!("CARGO_PKG_VERSION"))
 }
 
+/// A client for an `http_config` that sets a proxy, relaxes TLS
+/// verification or disables redirects; `None` when the shared client does.
+fn dedicated_client(h: &HttpConfig) -> Option<Result<reqwest::Client, SendError>> {
+    let insecure = h
+        .tls_config
+        .as_ref()
+        .and_then(|t| t.get("insecure_skip_verify"))
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    let no_redirects = h.follow_redirects == Some(false);
+    if h.proxy_url.is_none() && !insecure && !no_redirects {
+        return None;
+    }
+    let mut b = reqwest::Client::builder();
+    if let Some(p) = &h.proxy_url {
+        match reqwest::Proxy::all(p) {
+            Ok(p) => b = b.proxy(p),
+            Err(e) => return Some(Err(SendError::permanent(format!("proxy_url {p:?}: {e}")))),
+        }
+    }
+    if insecure {
+        b = b.tls_danger_accept_invalid_certs(true);
+    }
+    if no_redirects {
+        b = b.redirect(reqwest::redirect::Policy::none());
+    }
+    Some(
+        b.build()
+            .map_err(|e| SendError::permanent(format!("HTTP client: {e}"))),
+    )
+}
+
 /// Posts `body` as JSON and classifies the outcome.
 pub(crate) async fn post_json(
     client: &reqwest::Client,
@@ -38,6 +70,14 @@ pub(crate) async fn post_json(
     timeout: Option<Duration>,
     extra_auth: Option<String>,
 ) -> Result<String, SendError> {
+    let custom;
+    let client = match http.and_then(dedicated_client).transpose()? {
+        Some(c) => {
+            custom = c;
+            &custom
+        }
+        None => client,
+    };
     let mut req = client
         .post(url)
         .header("Content-Type", "application/json")
