@@ -65,7 +65,8 @@ pub struct ScrapeConfig {
     /// Accepted for compatibility.
     #[serde(default = "yes")]
     pub enable_http2: bool,
-    /// The largest uncompressed body accepted (0 = global or none).
+    /// The largest uncompressed body accepted (0 = the global value, or
+    /// [`DEFAULT_BODY_LIMIT`](crate::scrape::fetch::DEFAULT_BODY_LIMIT)).
     #[serde(default)]
     pub body_size_limit: ByteSize,
     /// The most samples a scrape may have after metric relabelling (0 = none).

@@ -33,7 +33,17 @@ pub fn accept_header(protocols: &[ScrapeProtocol]) -> String {
     parts.join(",")
 }
 
+/// The body limit used when a job sets no `body_size_limit` (Prometheus's
+/// 0 means unlimited; we keep memory bounded): 256 MiB uncompressed.
+pub const DEFAULT_BODY_LIMIT: u64 = 256 << 20;
+
 /// Everything needed to scrape one URL.
+///
+/// The parser is chosen from the response's `Content-Type`: OpenMetrics
+/// for `application/openmetrics-text`, text 0.0.4 for anything else. An
+/// empty `Content-Type` uses `fallback_scrape_protocol` when set, text
+/// otherwise (Prometheus 3 fails such scrapes; being lenient keeps simple
+/// exporters working). Protobuf answers fail the scrape.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
@@ -53,7 +63,10 @@ impl Fetcher {
             client,
             url: url.to_string(),
             timeout,
-            body_limit: cfg.body_size_limit.0,
+            body_limit: match cfg.body_size_limit.0 {
+                0 => DEFAULT_BODY_LIMIT,
+                n => n,
+            },
             accept: accept_header(cfg.protocols()),
             basic_auth: cfg.basic_auth.clone(),
             authorization: cfg.authorization.clone(),
