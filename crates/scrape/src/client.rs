@@ -264,6 +264,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("token");
         std::fs::write(&f, "s3cret\n").unwrap();
+        ensure_crypto_provider();
         let c = reqwest::Client::new();
         let authz = Some(Authorization {
             kind: "Bearer".into(),

@@ -281,9 +281,14 @@ async fn groups_survive_a_restart() {
             .snapshot()
             .is_empty()
     );
-    // A corrupt file is an error, not silently empty.
+    // A corrupt file is moved aside for inspection; the API starts empty.
     std::fs::write(dir.path().join("push_groups.json"), b"{broken").unwrap();
-    assert!(PushState::new(Arc::new(MemStorage::new()), cfg).is_err());
+    let st3 = PushState::new(Arc::new(MemStorage::new()), cfg).unwrap();
+    assert!(st3.snapshot().is_empty());
+    assert_eq!(
+        std::fs::read(dir.path().join("push_groups.json.corrupt")).unwrap(),
+        b"{broken"
+    );
 }
 
 fn telltale_model_now() -> i64 {

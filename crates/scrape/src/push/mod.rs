@@ -100,12 +100,13 @@ impl std::fmt::Debug for PushState {
 
 impl PushState {
     /// Creates the state and restores the groups saved in
-    /// `cfg.data_dir`.
+    /// `cfg.data_dir` (a corrupt file is moved aside, see
+    /// [`persist::read_groups`]).
     ///
     /// # Errors
     ///
-    /// [`ScrapeError::Io`] when the groups file exists but cannot be read
-    /// or is corrupt (the file is left as it is for inspection).
+    /// [`ScrapeError::Io`] when the data directory cannot be created or the
+    /// groups file exists but cannot be read.
     pub fn new(storage: Arc<dyn Appendable>, cfg: PushConfig) -> Result<Self, ScrapeError> {
         let mut groups = BTreeMap::new();
         if let Some(dir) = &cfg.data_dir {

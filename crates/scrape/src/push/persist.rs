@@ -180,11 +180,21 @@ pub fn write_atomic(dir: &Path, data: &[u8]) -> Result<(), ScrapeError> {
     Ok(())
 }
 
+/// The name a corrupt groups file is moved to.
+pub const CORRUPT_FILE: &str = "push_groups.json.corrupt";
+
 /// Reads the groups file in `dir`; a missing file is no groups.
+///
+/// A file that reads but does not decode (torn by a disk fault, edited by
+/// hand, from a newer version) is moved aside to [`CORRUPT_FILE`] and the
+/// push API starts empty, with an error logged: losing pushed groups is
+/// better than a whole server that cannot start. The Pushgateway, too,
+/// starts empty when it cannot load its persistence file.
 ///
 /// # Errors
 ///
-/// [`ScrapeError::Io`] for an unreadable, oversized or corrupt file.
+/// [`ScrapeError::Io`] when the file exists but cannot be read or moved,
+/// or is larger than [`MAX_FILE_BYTES`].
 pub fn read_groups(dir: &Path) -> Result<Vec<PushGroup>, ScrapeError> {
     let path = dir.join(GROUPS_FILE);
     let name = path.to_string_lossy().into_owned();
@@ -200,7 +210,16 @@ pub fn read_groups(dir: &Path) -> Result<Vec<PushGroup>, ScrapeError> {
         });
     }
     let data = std::fs::read(&path).map_err(|e| ScrapeError::io(&name, &e))?;
-    decode_groups(&name, &data)
+    match decode_groups(&name, &data) {
+        Ok(g) => Ok(g),
+        Err(e) => {
+            let aside = dir.join(CORRUPT_FILE);
+            std::fs::rename(&path, &aside)
+                .map_err(|err| ScrapeError::io(aside.to_string_lossy().as_ref(), &err))?;
+            tracing::error!(error = %e, moved_to = %aside.display(), "push groups file is corrupt; starting with no groups");
+            Ok(Vec::new())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -241,16 +260,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(read_groups(dir.path()).unwrap().is_empty());
         std::fs::write(dir.path().join(GROUPS_FILE), b"{\"version\":1,\"groups\":[").unwrap();
+        assert!(read_groups(dir.path()).unwrap().is_empty());
+        assert!(dir.path().join(CORRUPT_FILE).exists());
+        assert!(!dir.path().join(GROUPS_FILE).exists());
+        let v9 = b"{\"version\":9,\"groups\":[]}";
+        std::fs::write(dir.path().join(GROUPS_FILE), v9).unwrap();
+        assert!(read_groups(dir.path()).unwrap().is_empty());
         assert!(matches!(
-            read_groups(dir.path()),
+            decode_groups("v", v9),
             Err(ScrapeError::Io { .. })
         ));
-        std::fs::write(
-            dir.path().join(GROUPS_FILE),
-            b"{\"version\":9,\"groups\":[]}",
-        )
-        .unwrap();
-        assert!(read_groups(dir.path()).is_err());
         write_atomic(dir.path(), &encode_groups(std::iter::empty())).unwrap();
         assert!(read_groups(dir.path()).unwrap().is_empty());
     }
