@@ -414,10 +414,22 @@ impl Evaluator<'_> {
             }
             for mut g in per_group {
                 let val = |i: &usize| input[*i].vals[step].unwrap_or(f64::NAN);
-                match op {
-                    "topk" => g.sort_by(|x, y| cmp_nan_last(val(y), val(x), true)),
-                    "bottomk" => g.sort_by(|x, y| cmp_nan_last(val(x), val(y), false)),
-                    _ => {}
+                // Ties keep input order; selecting before sorting keeps the
+                // cost linear in the group size.
+                let rank = |x: &usize, y: &usize| {
+                    let o = if op == "topk" {
+                        cmp_nan_last(val(y), val(x), true)
+                    } else {
+                        cmp_nan_last(val(x), val(y), false)
+                    };
+                    o.then(x.cmp(y))
+                };
+                if op == "topk" || op == "bottomk" {
+                    if g.len() > k {
+                        g.select_nth_unstable_by(k - 1, rank);
+                        g.truncate(k);
+                    }
+                    g.sort_by(rank);
                 }
                 g.truncate(k);
                 for &i in &g {

@@ -278,6 +278,7 @@ impl Evaluator<'_> {
         let mut matched: Vec<usize> = vec![0; nsig];
         let mut slot_stamp: Vec<usize> = Vec::new();
         let mut many_present = vec![false; nsig];
+        let mut last_pair: Vec<(usize, usize)> = vec![(usize::MAX, 0); ls.len()];
         for step in 0..n {
             self.check()?;
             right.iter_mut().for_each(|x| *x = None);
@@ -340,19 +341,27 @@ impl Evaluator<'_> {
                 let Some(rv) = rs[j].vals[step] else { continue };
                 let (fl, fr) = if one_to_many { (rv, lv) } else { (lv, rv) };
                 let (val, keep) = apply_op(op, fl, fr);
-                let slot = match pair_slot.get(&(i, j)) {
-                    Some(&x) => x,
-                    None => {
-                        let labels = result_labels(
-                            &s.labels,
-                            &rs[j].labels,
-                            on,
-                            &names,
-                            one_to_one,
-                            &include,
-                        );
-                        let x = ob.slot(labels, drop || (cmp && s.drop_name));
-                        pair_slot.insert((i, j), x);
+                // Usually a series meets the same partner at every step.
+                let slot = match last_pair[i] {
+                    (lj, ls) if lj == j => ls,
+                    _ => {
+                        let x = match pair_slot.get(&(i, j)) {
+                            Some(&x) => x,
+                            None => {
+                                let labels = result_labels(
+                                    &s.labels,
+                                    &rs[j].labels,
+                                    on,
+                                    &names,
+                                    one_to_one,
+                                    &include,
+                                );
+                                let x = ob.slot(labels, drop || (cmp && s.drop_name));
+                                pair_slot.insert((i, j), x);
+                                x
+                            }
+                        };
+                        last_pair[i] = (j, x);
                         x
                     }
                 };
