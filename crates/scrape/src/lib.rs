@@ -58,6 +58,28 @@
 //! # }
 //! ```
 //!
+//! # Compatibility with Prometheus
+//!
+//! Supported `scrape_configs` keys: `job_name`, `scrape_interval`,
+//! `scrape_timeout`, `scrape_protocols`, `fallback_scrape_protocol`,
+//! `metrics_path`, `scheme`, `params`, `honor_labels`, `honor_timestamps`,
+//! `track_timestamps_staleness`, `enable_compression`, `follow_redirects`,
+//! `enable_http2` (accepted), `body_size_limit`, `sample_limit`,
+//! `label_limit`, `label_name_length_limit`, `label_value_length_limit`,
+//! `target_limit`, `keep_dropped_targets`, `basic_auth`, `authorization`,
+//! `tls_config`, `static_configs`, `file_sd_configs`, `http_sd_configs`,
+//! `relabel_configs`, `metric_relabel_configs`. Any other key (`proxy_url`,
+//! `oauth2`, `kubernetes_sd_configs`, ...) is an error with its line and
+//! column rather than being silently ignored.
+//!
+//! Differences, each deliberate: a job without `body_size_limit` is bounded
+//! at [`scrape::fetch::DEFAULT_BODY_LIMIT`]; a response without
+//! `Content-Type` is parsed as text; protobuf scrape answers and native
+//! histograms are not supported; `tls_config.server_name` is accepted but
+//! the URL's host is what is verified; a target whose interval or timeout
+//! changes on reload keeps its series (no stale markers); `target_limit`
+//! drops only the targets over the limit, not the whole job.
+//!
 //! # Layout
 //!
 //! - [`config`] holds the YAML model, defaults and validation; [`duration`]:
