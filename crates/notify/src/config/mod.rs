@@ -2,8 +2,10 @@
 //! decoder) and validation with Alertmanager's error messages.
 
 pub mod duration;
+mod globals;
 pub(crate) mod integrations;
 pub mod matchers;
+mod redact;
 pub mod types;
 mod validate;
 
