@@ -93,12 +93,15 @@ pub fn rules_json<'a>(groups: impl IntoIterator<Item = &'a Group>, kind: Option<
                     if kind == Some("alert") {
                         continue;
                     }
-                    json!({
+                    let mut r = json!({
                         "name": spec.name,
                         "query": query_text(&spec.expr),
-                        "labels": spec.labels,
                         "type": "recording",
-                    })
+                    });
+                    if !spec.labels.is_empty() {
+                        r["labels"] = json!(spec.labels);
+                    }
+                    r
                 }
             };
             r["health"] = Value::String(e.health.as_str().into());

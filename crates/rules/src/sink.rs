@@ -39,11 +39,22 @@ impl Alert {
     }
 }
 
-/// Formats milliseconds since the epoch as RFC 3339 in UTC with
-/// milliseconds (`2026-11-23T13:00:00.000Z`).
+/// Formats milliseconds since the epoch as Go's JSON encoding of a UTC
+/// `time.Time` (RFC 3339 with the fraction's trailing zeros dropped:
+/// `2026-11-23T13:00:00Z`, `2026-11-23T13:00:00.5Z`).
 pub fn rfc3339(ms: i64) -> String {
     match chrono::DateTime::from_timestamp_millis(ms) {
-        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        Some(t) => {
+            let mut s = t.format("%Y-%m-%dT%H:%M:%S").to_string();
+            let frac = ms.rem_euclid(1000);
+            if frac != 0 {
+                let f = format!("{frac:03}");
+                s.push('.');
+                s.push_str(f.trim_end_matches('0'));
+            }
+            s.push('Z');
+            s
+        }
         None => "0001-01-01T00:00:00Z".to_string(),
     }
 }
@@ -101,8 +112,10 @@ mod tests {
             generator_url: "http://x/graph".into(),
         };
         let j = a.to_json();
-        assert_eq!(j["startsAt"], "1970-01-01T00:00:01.000Z");
-        assert_eq!(j["endsAt"], "1970-01-01T00:04:01.000Z");
+        assert_eq!(j["startsAt"], "1970-01-01T00:00:01Z");
+        assert_eq!(j["endsAt"], "1970-01-01T00:04:01Z");
+        assert_eq!(rfc3339(1_500), "1970-01-01T00:00:01.5Z");
+        assert_eq!(rfc3339(1_050), "1970-01-01T00:00:01.05Z");
         assert_eq!(j["labels"]["alertname"], "X");
         assert_eq!(j["generatorURL"], "http://x/graph");
         assert!(!a.is_resolved(1_000));

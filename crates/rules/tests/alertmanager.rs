@@ -74,8 +74,8 @@ async fn sink_posts_postable_alerts_json() {
     assert_eq!(arr.len(), 2);
     assert_eq!(arr[0]["labels"]["alertname"], "A");
     assert_eq!(arr[0]["annotations"]["summary"], "it broke");
-    assert_eq!(arr[0]["startsAt"], "2023-11-14T22:13:20.000Z");
-    assert_eq!(arr[0]["endsAt"], "2100-01-01T00:00:00.000Z");
+    assert_eq!(arr[0]["startsAt"], "2023-11-14T22:13:20Z");
+    assert_eq!(arr[0]["endsAt"], "2100-01-01T00:00:00Z");
     assert_eq!(
         arr[0]["generatorURL"],
         "http://telltale/graph?g0.expr=up&g0.tab=1"
