@@ -192,9 +192,15 @@ impl Engine {
         }
         let points = (end_ms - start_ms) / step_ms + 1;
         if points as u64 > self.opts.max_points_per_series as u64 {
-            return Err(PromqlError::parse(
-                "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
-            ));
+            let max = self.opts.max_points_per_series;
+            let shown = if max == 11_000 {
+                "11,000".to_string()
+            } else {
+                max.to_string()
+            };
+            return Err(PromqlError::parse(format!(
+                "exceeded maximum resolution of {shown} points per timeseries. Try decreasing the query resolution (?step=XX)"
+            )));
         }
         let ctx = Ctx {
             start: start_ms,

@@ -14,6 +14,9 @@ use crate::value::{QueryResult, Value, format_float};
 pub fn test_engine() -> Engine {
     Engine::new(EngineOptions {
         enable_experimental: true,
+        // Upstream's test engine has no resolution limit (that lives in
+        // the HTTP API).
+        max_points_per_series: usize::MAX,
         ..EngineOptions::default()
     })
 }
