@@ -1,7 +1,7 @@
 //! Prometheus rule files and their evaluation: recording and alerting rules,
 //! alert state, Go templates, and promtool's `check rules` / `test rules`.
 //!
-//! Rule files are read in Prometheus's format ([`file`]) and validated with
+//! Rule files are read in Prometheus's format ([`file`](mod@file)) and validated with
 //! promtool's checks and messages. A [`RuleManager`] runs every group in its
 //! own tokio task, aligned to the group's interval; each evaluation queries
 //! through a [`QueryFn`] (Telltale's PromQL engine via [`EngineQuery`]),
@@ -52,7 +52,7 @@
 //!
 //! # Layout
 //!
-//! - [`file`]: the rule-file format, [`GroupSpec`] and [`RuleSpec`],
+//! - [`file`](mod@file): the rule-file format, [`GroupSpec`] and [`RuleSpec`],
 //!   promtool's validation; [`duration`]: `5m`, `1h30m`.
 //! - [`alert`]: [`AlertingRule`], the alert state machine (pending, firing,
 //!   `keep_firing_for`, resolved retention), `ALERTS` labels;
