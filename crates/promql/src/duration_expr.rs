@@ -284,7 +284,7 @@ pub(crate) fn rewrite(q: &str, step_ms: i64, range_ms: i64) -> Option<String> {
                 && c.is_ascii_alphabetic()
                 && (i == 0 || !is_word(b[i - 1]))
                 && q.len() >= i + 6
-                && q[i..i + 6].eq_ignore_ascii_case("offset")
+                && b[i..i + 6].eq_ignore_ascii_case(b"offset")
                 && b.get(i + 6).is_none_or(|x| !is_word(*x)) =>
             {
                 out.push_str(&q[i..i + 6]);

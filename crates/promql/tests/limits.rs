@@ -165,3 +165,22 @@ fn experimental_features_need_the_switch() {
     let ok = e.instant_query(&db, "sum(rate(m_total[5m]))", 600_000, &CancelToken::new());
     assert!(ok.is_ok());
 }
+
+#[test]
+fn rewriters_handle_multibyte_text() {
+    let db = data();
+    let e = Engine::new(EngineOptions {
+        enable_experimental: true,
+        ..EngineOptions::default()
+    });
+    for q in [
+        "offseé",
+        "m_total offseé",
+        "anchoreé(",
+        "m_total{a=\"é\"} smoothéd",
+        "é[1m+1m]",
+        "smootheé",
+    ] {
+        let _ = e.instant_query(&db, q, 0, &CancelToken::new());
+    }
+}

@@ -103,10 +103,10 @@ pub(crate) fn rewrite_modifiers(q: &str) -> Option<String> {
             _ => {}
         }
         if brace == 0 && (i == 0 || !is_word(b[i - 1])) && q.len() >= i + 8 {
-            let word = &q[i..i + 8];
-            let kind = if word.eq_ignore_ascii_case("anchored") {
+            let word = &b[i..i + 8];
+            let kind = if word.eq_ignore_ascii_case(b"anchored") {
                 Some("anchored")
-            } else if word.eq_ignore_ascii_case("smoothed") {
+            } else if word.eq_ignore_ascii_case(b"smoothed") {
                 Some("smoothed")
             } else {
                 None
