@@ -112,9 +112,11 @@ pub fn query(args: QueryArgs) -> Result<()> {
     use telltale_promql::{CancelToken, Engine, EngineOptions};
     let now = telltale_server::state::now_ms();
     let Some(dir) = &args.data_dir else {
-        bail!(
-            "querying a running server needs --server support, which is not part of this build yet; use --data-dir DIR with the server stopped"
-        );
+        let server = args
+            .server
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", crate::config::DEFAULT_LISTEN));
+        return query_server(&server, &args, now);
     };
     let opts = telltale_tsdb::Options {
         background: false,
@@ -156,6 +158,122 @@ pub fn query(args: QueryArgs) -> Result<()> {
         OutputFormat::Table => print_table(&res.value),
     }
     let _ = db.close();
+    Ok(())
+}
+
+/// Runs the query against a server's HTTP API (Telltale or Prometheus).
+fn query_server(server: &str, args: &QueryArgs, now: i64) -> Result<()> {
+    let base = server.trim_end_matches('/');
+    let mut form: Vec<(String, String)> = vec![("query".into(), args.expr.clone())];
+    let range = args.start.is_some() || args.end.is_some() || args.step.is_some();
+    let secs = |ms: i64| format!("{:.3}", ms as f64 / 1000.0);
+    let path = if range {
+        let end = match &args.end {
+            Some(e) => parse_time_arg(e, now)?,
+            None => now,
+        };
+        let start = match &args.start {
+            Some(s) => parse_time_arg(s, end)?,
+            None => end - 3_600_000,
+        };
+        form.push(("start".into(), secs(start)));
+        form.push(("end".into(), secs(end)));
+        form.push((
+            "step".into(),
+            args.step.clone().unwrap_or_else(|| "60".into()),
+        ));
+        "/api/v1/query_range"
+    } else {
+        let t = match &args.time {
+            Some(t) => parse_time_arg(t, now)?,
+            None => now,
+        };
+        form.push(("time".into(), secs(t)));
+        "/api/v1/query"
+    };
+    let url = format!("{base}{path}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let body: serde_json::Value = rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(120))
+            .build()?;
+        let resp = client
+            .post(&url)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(
+                form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(form.iter())
+                    .finish(),
+            )
+            .send()
+            .await
+            .with_context(|| format!("querying {url}"))?;
+        let status = resp.status();
+        let v: serde_json::Value = resp
+            .json()
+            .await
+            .with_context(|| format!("{url} answered {status} without a JSON body"))?;
+        anyhow::Ok(v)
+    })?;
+    if body["status"] != "success" {
+        bail!(
+            "{}: {}",
+            body["errorType"].as_str().unwrap_or("error"),
+            body["error"]
+                .as_str()
+                .unwrap_or("the server gave no reason")
+        );
+    }
+    for w in body["warnings"].as_array().into_iter().flatten() {
+        eprintln!("warning: {}", w.as_str().unwrap_or_default());
+    }
+    if args.format == OutputFormat::Json {
+        println!("{}", body["data"]);
+        return Ok(());
+    }
+    let labels = |m: &serde_json::Value| {
+        let mut pairs: Vec<telltale_model::Label> = Vec::new();
+        if let Some(o) = m.as_object() {
+            for (k, v) in o {
+                pairs.push(telltale_model::Label::new(
+                    k.clone(),
+                    v.as_str().unwrap_or_default(),
+                ));
+            }
+        }
+        telltale_model::Labels::new(pairs).to_string()
+    };
+    let data = &body["data"];
+    match data["resultType"].as_str() {
+        Some("vector") => {
+            let rows: Vec<(String, String)> = data["result"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    (
+                        labels(&r["metric"]),
+                        r["value"][1].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+            for (l, v) in rows {
+                println!("{l:<width$}  {v}");
+            }
+        }
+        Some("matrix") => {
+            for r in data["result"].as_array().into_iter().flatten() {
+                println!("{}", labels(&r["metric"]));
+                for p in r["values"].as_array().into_iter().flatten() {
+                    println!("  {}  {}", p[0], p[1].as_str().unwrap_or_default());
+                }
+            }
+        }
+        _ => println!("{}", data["result"][1].as_str().unwrap_or_default()),
+    }
     Ok(())
 }
 

@@ -40,6 +40,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
+    // reqwest and the TLS server use rustls with the ring provider; install
+    // it once for the whole process (an error means it is already there).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let result = match cli.command {
         None => runtime().and_then(|rt| rt.block_on(serve::run(cli.serve))),
         Some(Command::Serve(args)) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
