@@ -142,3 +142,19 @@ proptest! {
         let _ = e.range_query(&db, &q, t, t + 300_000, 30_000, &c);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(
+        q in "[a-z_{}()\\[\\]@:,=~!\"'+*/^%<> 0-9.é-]{0,40}",
+        extra in prop::sample::select(vec!["", " offset 1m+1m", " smoothed", " anchored", "[5m:]"]),
+    ) {
+        let db = data();
+        let e = Engine::new(EngineOptions { enable_experimental: true, ..EngineOptions::default() });
+        let q = format!("{q}{extra}");
+        let _ = e.instant_query(&db, &q, 60_000, &CancelToken::new());
+        let _ = e.range_query(&db, &q, 0, 120_000, 60_000, &CancelToken::new());
+    }
+}
