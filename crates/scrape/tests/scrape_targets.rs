@@ -372,3 +372,68 @@ async fn changed_settings_restart_the_loop_without_stale_markers() {
     assert!(series(&db, "up")[0].1.iter().all(|s| !is_stale_nan(s.v)));
     m.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openmetrics_histograms_created_and_compression_off() {
+    let body = "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\nh_created 1700000000\n# TYPE c counter\nc_total 5 1700000000.5\n# EOF\n";
+    let (addr, t) = start_target(body).await;
+    t.page.lock().unwrap().content_type =
+        Some("application/openmetrics-text; version=1.0.0; charset=utf-8".into());
+    let db = MemStorage::new();
+    let m = manager(&db);
+    m.apply_config(&jobs(&format!(
+        "scrape_configs:\n- job_name: om\n  scrape_interval: 100ms\n  enable_compression: false\n  params: {{x: ['a b']}}\n  static_configs: [{{targets: ['{addr}']}}]\n"
+    )))
+    .unwrap();
+    wait_for("up", || last(&db, "up") == Some(1.0)).await;
+    // `le` is normalized as Prometheus 3 does; `_created` is not a series.
+    let b = series(&db, "h_bucket");
+    let les: Vec<&str> = b.iter().map(|(l, _)| l.get("le")).collect();
+    assert_eq!(les, vec!["+Inf", "1.0"]);
+    assert!(series(&db, "h_created").is_empty());
+    // OpenMetrics timestamps are seconds.
+    assert_eq!(series(&db, "c_total")[0].1[0].t, 1_700_000_000_500);
+    assert_eq!(last(&db, "scrape_samples_scraped"), Some(5.0));
+    let h = t.hits.lock().unwrap()[0].clone();
+    assert!(
+        !h.get("accept-encoding")
+            .is_some_and(|v| v.to_str().unwrap_or("").contains("gzip"))
+    );
+    assert!(m.targets()[0].scrape_url.ends_with("/metrics?x=a+b"));
+    m.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn target_limit_keeps_the_first_targets() {
+    let (a1, _t1) = start_target("x 1\n").await;
+    let (a2, _t2) = start_target("x 2\n").await;
+    let db = MemStorage::new();
+    let m = manager(&db);
+    m.apply_config(&jobs(&format!(
+        "scrape_configs:\n- job_name: tl\n  scrape_interval: 100ms\n  target_limit: 1\n  static_configs: [{{targets: ['{a1}', '{a2}']}}]\n"
+    )))
+    .unwrap();
+    wait_for("one up", || last(&db, "up") == Some(1.0)).await;
+    assert_eq!(m.targets().len(), 1);
+    let d = m.dropped_targets();
+    assert_eq!(d.len(), 1);
+    assert!(d[0].reason.contains("target_limit"));
+    let sm = m.self_metrics();
+    let get = |n: &str| {
+        sm.iter().find(|f| f.name == n).map(|f| {
+            (
+                f.samples[0].labels.get("scrape_job").to_string(),
+                f.samples[0].value,
+            )
+        })
+    };
+    assert_eq!(
+        get("prometheus_target_scrape_pool_targets"),
+        Some(("tl".into(), 1.0))
+    );
+    assert_eq!(
+        get("prometheus_target_scrape_pool_dropped_targets"),
+        Some(("tl".into(), 1.0))
+    );
+    m.stop();
+}

@@ -299,6 +299,66 @@ impl ScrapeManager {
         }
     }
 
+    /// The scrape subsystem's own metrics, for the server's `/metrics`:
+    /// `prometheus_target_scrape_pool_targets{scrape_job}` (active targets),
+    /// `prometheus_target_scrape_pool_dropped_targets{scrape_job}`,
+    /// `telltale_target_down{scrape_job}` (targets whose last scrape
+    /// failed) and `prometheus_sd_failed_configs{scrape_job}` (discovery
+    /// providers whose last refresh failed).
+    pub fn self_metrics(&self) -> Vec<telltale_model::MetricFamily> {
+        use telltale_model::{MetricFamily, MetricMetadata, MetricType};
+        let gauge = |name: &str, help: &str| {
+            MetricFamily::new(
+                name,
+                MetricMetadata {
+                    metric_type: MetricType::Gauge,
+                    help: help.into(),
+                    unit: String::new(),
+                },
+            )
+        };
+        let mut targets = gauge(
+            "prometheus_target_scrape_pool_targets",
+            "Current number of targets in this scrape pool.",
+        );
+        let mut dropped = gauge(
+            "prometheus_target_scrape_pool_dropped_targets",
+            "Current number of dropped targets in this scrape pool.",
+        );
+        let mut down = gauge(
+            "telltale_target_down",
+            "Targets of this scrape pool whose last scrape failed.",
+        );
+        let mut sd = gauge(
+            "prometheus_sd_failed_configs",
+            "Discovery providers of this scrape pool whose last refresh failed.",
+        );
+        let pools = self.pools();
+        for (job, p) in pools.iter() {
+            let st = match p.state.lock() {
+                Ok(s) => s,
+                Err(e) => e.into_inner(),
+            };
+            let n_down = st
+                .loops
+                .values()
+                .filter(|l| {
+                    l.shared
+                        .last
+                        .lock()
+                        .map(|x| x.health == Health::Down)
+                        .unwrap_or(false)
+                })
+                .count();
+            let lab = [("scrape_job", job.as_str())];
+            targets.push(&lab, st.loops.len() as f64);
+            dropped.push(&lab, st.dropped.len() as f64);
+            down.push(&lab, n_down as f64);
+            sd.push(&lab, st.sd_errors.len() as f64);
+        }
+        vec![targets, dropped, down, sd]
+    }
+
     /// The names of the running jobs.
     pub fn jobs(&self) -> Vec<String> {
         self.pools().keys().cloned().collect()
