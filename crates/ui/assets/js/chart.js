@@ -16,6 +16,14 @@ export const PALETTE = [
 const PAD = { left: 64, right: 12, top: 8, bottom: 22 };
 const MAX_TOOLTIP = 25;
 const MAX_LEGEND = 200;
+/** Above this many points in a chart, lines are painted as pixel spans. */
+const RASTER_POINTS = 60000;
+
+function rgba32(color) {
+  const m = /^#([0-9a-f]{6})$/i.exec(color);
+  const n = m ? parseInt(m[1], 16) : 0x3b82f6;
+  return (0xff000000 | ((n & 0xff) << 16) | (n & 0xff00) | ((n >> 16) & 0xff)) >>> 0;
+}
 
 /** Draw times of every chart, for tests and the status line. */
 window.__telltaleDraws = window.__telltaleDraws || [];
@@ -191,60 +199,132 @@ export class TimeChart {
     ctx.rect(PAD.left, PAD.top - 1, pw, ph + 2);
     ctx.clip();
     ctx.lineWidth = 1.25;
-    ctx.lineJoin = "round";
+    ctx.lineJoin = "bevel";
     const gap = this.step > 0 ? this.step * 2.5 : Infinity;
-    for (let si = drawn.length - 1; si >= 0; si--) {
-      const s = drawn[si];
-      this.path(ctx, s.t, s.y, gap);
-      ctx.strokeStyle = s.color;
-      ctx.stroke();
-      if (this.opts.stacked || drawn.length === 1) {
-        ctx.globalAlpha = this.opts.stacked ? 0.35 : 0.12;
-        ctx.fillStyle = s.color;
-        const below = this.opts.stacked && si > 0 ? drawn[si - 1] : null;
-        this.area(ctx, s, below, gap);
-        ctx.globalAlpha = 1;
+    const t1 = performance.now();
+    let pathMs = 0;
+    let total = 0;
+    for (const s of drawn) total += s.t.length;
+    if (total > RASTER_POINTS) {
+      // Very many points: paint pixel spans ourselves (no antialiasing),
+      // far cheaper than stroking hundreds of thousands of segments.
+      this.raster(ctx, drawn, gap, dpr);
+    } else {
+      for (let si = drawn.length - 1; si >= 0; si--) {
+        const s = drawn[si];
+        const tp = performance.now();
+        this.path(ctx, s.t, s.y, gap);
+        pathMs += performance.now() - tp;
+        ctx.strokeStyle = s.color;
+        ctx.stroke();
+        if (this.opts.stacked || drawn.length === 1) {
+          ctx.globalAlpha = this.opts.stacked ? 0.35 : 0.12;
+          ctx.fillStyle = s.color;
+          const below = this.opts.stacked && si > 0 ? drawn[si - 1] : null;
+          this.area(ctx, s, below, gap);
+          ctx.globalAlpha = 1;
+        }
       }
     }
     ctx.restore();
-    this.lastDrawMs = performance.now() - t0;
+    const t2 = performance.now();
+    this.lastDrawMs = t2 - t0;
+    // Where the time went: axes and scaling, building paths, rasterizing.
+    this.profile = { setup: t1 - t0, paths: pathMs, stroke: t2 - t1 - pathMs };
     window.__telltaleDraws.push(this.lastDrawMs);
     if (window.__telltaleDraws.length > 1000) window.__telltaleDraws.splice(0, 500);
     return this.lastDrawMs;
   }
 
-  // One path per series; within a pixel column only the first, min, max and
-  // last points are drawn, which looks the same as drawing them all.
+  // Paints every series into one pixel buffer: per device-pixel column a
+  // vertical span from the column's min to max, joined to the previous
+  // column's last value. O(points + pixels), whatever the point count.
+  raster(ctx, drawn, gap, dpr) {
+    const { lo, start, xs, ys, pw, ph } = this.geom;
+    const W = Math.max(1, Math.round(pw * dpr)), H = Math.max(1, Math.round(ph * dpr));
+    if (!this.scratch) this.scratch = document.createElement("canvas");
+    const sc = this.scratch;
+    if (sc.width !== W || sc.height !== H) { sc.width = W; sc.height = H; }
+    const sctx = sc.getContext("2d");
+    const img = sctx.createImageData(W, H);
+    const buf = new Uint32Array(img.data.buffer);
+    const kx = xs * dpr, ky = ys * dpr;
+    const thick = dpr >= 2 ? 2 : 1;
+    for (let si = drawn.length - 1; si >= 0; si--) {
+      const s = drawn[si], t = s.t, y = s.y, color = rgba32(s.color);
+      let col = -1, mn = 0, mx = 0, last = 0, prev = NaN, prevT = -Infinity;
+      const flush = () => {
+        if (col < 0 || col >= W) return;
+        let a = mn, b = mx;
+        if (prev === prev) { if (prev < a) a = prev; if (prev > b) b = prev; }
+        a = a < 0 ? 0 : a | 0;
+        b = b >= H ? H - 1 : b | 0;
+        for (let c = col; c < col + thick && c < W; c++) {
+          for (let r = a; r <= b + thick - 1 && r < H; r++) buf[r * W + c] = color;
+        }
+      };
+      for (let i = 0; i < t.length; i++) {
+        const v = y[i], ti = t[i];
+        if (v !== v || ti - prevT > gap) {
+          flush();
+          col = -1;
+          prev = NaN;
+          if (v !== v) { prevT = -Infinity; continue; }
+        }
+        prevT = ti;
+        const c = ((ti - start) * kx) | 0;
+        const py = H - (v - lo) * ky;
+        if (c !== col) {
+          if (col >= 0) { flush(); prev = last; }
+          col = c; mn = mx = last = py;
+        } else {
+          if (py < mn) mn = py;
+          if (py > mx) mx = py;
+          last = py;
+        }
+      }
+      flush();
+    }
+    sctx.putImageData(img, 0, 0);
+    ctx.drawImage(sc, PAD.left, PAD.top, pw, ph);
+  }
+
+  // One path per series. Within a pixel column only the extremes are
+  // drawn (in the order they were reached), which looks the same as drawing
+  // every point: at most two segments per column whatever the point count.
   path(ctx, t, y, gap) {
     const { lo, start, xs, ys, ph } = this.geom;
     const base = PAD.top + ph;
     ctx.beginPath();
-    let col = -1, first = 0, mn = 0, mx = 0, last = 0, pen = false, prevT = -Infinity;
+    let col = -1, mn = 0, mx = 0, mnFirst = true, pen = false, prevT = -Infinity;
     const flush = () => {
       if (col < 0) return;
       const x = PAD.left + col;
-      if (!pen) { ctx.moveTo(x, first); pen = true; } else ctx.lineTo(x, first);
-      if (mn !== mx) { ctx.lineTo(x, mn); ctx.lineTo(x, mx); }
-      ctx.lineTo(x, last);
+      const a = mnFirst ? mn : mx, b = mnFirst ? mx : mn;
+      if (!pen) { ctx.moveTo(x, a); pen = true; } else ctx.lineTo(x, a);
+      if (a !== b) ctx.lineTo(x, b);
     };
     for (let i = 0; i < t.length; i++) {
       const v = y[i];
-      if (!Number.isFinite(v) || t[i] - prevT > gap) {
+      const ti = t[i];
+      if (ti - prevT > gap || v !== v) {
         flush();
         col = -1;
         pen = false;
-        if (!Number.isFinite(v)) { prevT = -Infinity; continue; }
+        if (v !== v || !Number.isFinite(v)) { prevT = -Infinity; continue; }
       }
-      prevT = t[i];
-      const c = Math.round((t[i] - start) * xs);
+      prevT = ti;
+      const c = ((ti - start) * xs + 0.5) | 0;
       const py = base - (v - lo) * ys;
       if (c !== col) {
         flush();
-        col = c; first = mn = mx = last = py;
-      } else {
-        if (py < mn) mn = py;
-        if (py > mx) mx = py;
-        last = py;
+        col = c; mn = mx = py; mnFirst = true;
+      } else if (py < mn) {
+        if (mn === mx) mnFirst = false;
+        mn = py;
+      } else if (py > mx) {
+        if (mn === mx) mnFirst = true;
+        mx = py;
       }
     }
     flush();
