@@ -86,6 +86,17 @@ pub fn format_query(query: &str) -> Result<String, PromqlError> {
     Ok(parse(query)?.prettify())
 }
 
+/// The syntax tree of `query` as JSON, in the shape Prometheus's
+/// `/api/v1/parse_query` returns (`{"type":"aggregation",...}`).
+///
+/// # Errors
+///
+/// A syntax error.
+pub fn parse_query_json(query: &str) -> Result<String, PromqlError> {
+    let expr = parse(query)?;
+    serde_json::to_string(&expr).map_err(|e| PromqlError::exec(format!("cannot encode the syntax tree: {e}")))
+}
+
 /// Rejects experimental functions and aggregations unless enabled.
 fn check_features(e: &Expr, experimental: bool) -> Result<(), PromqlError> {
     match e {

@@ -60,6 +60,6 @@ pub(crate) mod eval;
 pub mod promqltest;
 pub mod value;
 
-pub use engine::{CancelToken, Engine, EngineOptions, format_query, parse};
+pub use engine::{CancelToken, Engine, EngineOptions, format_query, parse, parse_query_json};
 pub use error::PromqlError;
 pub use value::{QueryResult, RangeSeries, Value, VectorSample, format_float};

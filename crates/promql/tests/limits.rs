@@ -184,3 +184,10 @@ fn rewriters_handle_multibyte_text() {
         let _ = e.instant_query(&db, q, 0, &CancelToken::new());
     }
 }
+
+#[test]
+fn parse_query_json_describes_the_tree() {
+    let j = telltale_promql::parse_query_json("sum by (job) (rate(x[5m]))").unwrap();
+    assert!(j.contains("\"type\":\"aggregation\""), "{j}");
+    assert!(j.contains("rate"), "{j}");
+}
