@@ -106,7 +106,21 @@ async fn flush(inner: &Arc<Inner>, id: &GroupId, group_interval: Duration) -> bo
             .filter_map(|f| st.alerts.get(f))
             .cloned()
             .collect();
-        let all: Vec<Alert> = st.alerts.values().cloned().collect();
+        // Only alerts that can be a source of an inhibition matter.
+        let rules = &st.config.inhibit_rules;
+        let all: Vec<Alert> = if rules.is_empty() {
+            Vec::new()
+        } else {
+            st.alerts
+                .values()
+                .filter(|a| {
+                    rules
+                        .iter()
+                        .any(|r| r.source.iter().all(|m| m.matches_labels(&a.labels)))
+                })
+                .cloned()
+                .collect()
+        };
         (
             route,
             key,

@@ -1,7 +1,7 @@
 //! Silences: matchers that mute alerts between a start and an end, with a
 //! creator and a comment; persisted to a file and restored on start.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -163,6 +163,9 @@ impl Silence {
 pub struct Silences {
     path: Option<PathBuf>,
     inner: Mutex<BTreeMap<String, Silence>>,
+    /// Compiled matchers by silence id, tagged with the silence's
+    /// `updated_at` so an edit recompiles them.
+    compiled: Mutex<HashMap<String, (Timestamp, Vec<Matcher>)>>,
 }
 
 impl Silences {
@@ -181,6 +184,7 @@ impl Silences {
         Ok(Silences {
             path,
             inner: Mutex::new(list.into_iter().map(|s| (s.id.clone(), s)).collect()),
+            compiled: Mutex::new(HashMap::new()),
         })
     }
 
@@ -291,11 +295,37 @@ impl Silences {
 
     /// Ids of active silences muting these labels.
     pub fn silenced_by(&self, labels: &Labels, now: Timestamp) -> Vec<String> {
-        self.lock()
+        let active: Vec<Silence> = self
+            .lock()
             .values()
-            .filter(|s| s.state(now) == SilenceState::Active && s.matches(labels))
-            .map(|s| s.id.clone())
-            .collect()
+            .filter(|s| s.state(now) == SilenceState::Active)
+            .cloned()
+            .collect();
+        if active.is_empty() {
+            return Vec::new();
+        }
+        let mut cache = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::new();
+        for s in active {
+            let fresh = cache.get(&s.id).is_some_and(|(t, _)| *t == s.updated_at);
+            if !fresh {
+                let ms: Vec<Matcher> = s
+                    .matchers
+                    .iter()
+                    .filter_map(|m| m.to_matcher().ok())
+                    .collect();
+                if ms.len() != s.matchers.len() {
+                    continue;
+                }
+                cache.insert(s.id.clone(), (s.updated_at, ms));
+            }
+            if let Some((_, ms)) = cache.get(&s.id)
+                && ms.iter().all(|m| m.matches_labels(labels))
+            {
+                out.push(s.id);
+            }
+        }
+        out
     }
 
     /// Drops silences expired longer than the retention ago.
@@ -308,6 +338,10 @@ impl Silences {
         let before = map.len();
         map.retain(|_, s| s.ends_at + SILENCE_RETENTION > now);
         let removed = before - map.len();
+        self.compiled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|id, _| map.contains_key(id));
         if removed > 0 {
             self.save(&map)?;
         }
