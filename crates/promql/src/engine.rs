@@ -94,7 +94,8 @@ pub fn format_query(query: &str) -> Result<String, PromqlError> {
 /// A syntax error.
 pub fn parse_query_json(query: &str) -> Result<String, PromqlError> {
     let expr = parse(query)?;
-    serde_json::to_string(&expr).map_err(|e| PromqlError::exec(format!("cannot encode the syntax tree: {e}")))
+    serde_json::to_string(&expr)
+        .map_err(|e| PromqlError::exec(format!("cannot encode the syntax tree: {e}")))
 }
 
 /// Rejects experimental functions and aggregations unless enabled.
