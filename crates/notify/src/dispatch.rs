@@ -85,7 +85,8 @@ pub(crate) fn needs_update(
         return Some(NotificationReason::SomeAlertsResolved);
     }
     let repeat = SignedDuration::try_from(repeat).unwrap_or(SignedDuration::MAX);
-    (e.timestamp < now - repeat).then_some(NotificationReason::RepeatIntervalElapsed)
+    (e.timestamp < crate::persist::add_sat(now, -repeat))
+        .then_some(NotificationReason::RepeatIntervalElapsed)
 }
 
 /// One flush. Returns true when the group is gone.
@@ -166,7 +167,12 @@ async fn flush(inner: &Arc<Inner>, id: &GroupId, group_interval: Duration) -> bo
             .filter(|a| a.is_resolved_at(now))
             .map(Alert::fingerprint)
             .collect();
-        let deadline = tokio::time::Instant::now() + group_interval;
+        let start = tokio::time::Instant::now();
+        // Retries stop at the next flush (bounded to a year for absurd
+        // intervals).
+        let deadline = start
+            .checked_add(group_interval.min(Duration::from_secs(365 * 86_400)))
+            .unwrap_or(start);
         // Integrations are notified concurrently, each with its own retries,
         // as Alertmanager fans out to them.
         let mut tasks = tokio::task::JoinSet::new();
@@ -315,7 +321,8 @@ async fn deliver(
             }
             Err(e) => {
                 tracing::warn!(receiver = %data.receiver, integration = ikey, attempt, "notify failed: {e}");
-                if !e.is_retryable() || tokio::time::Instant::now() + delay >= deadline {
+                let next = tokio::time::Instant::now().checked_add(delay);
+                if !e.is_retryable() || next.is_none_or(|t| t >= deadline) {
                     return false;
                 }
                 tokio::time::sleep(delay).await;

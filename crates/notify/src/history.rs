@@ -130,7 +130,7 @@ impl History {
         let before = q.len();
         while q.len() > self.limits.max_entries
             || q.front()
-                .is_some_and(|f| f.time + self.limits.retention < now)
+                .is_some_and(|f| persist::add_sat(f.time, self.limits.retention) < now)
         {
             q.pop_front();
         }

@@ -99,7 +99,7 @@ impl NotificationLog {
         let mut map = self.lock();
         let now = entry.timestamp;
         map.insert(key, entry);
-        map.retain(|_, e| e.timestamp + NFLOG_RETENTION > now);
+        map.retain(|_, e| persist::add_sat(e.timestamp, NFLOG_RETENTION) > now);
         if let Some(p) = &self.path {
             let stored = Stored {
                 entries: map

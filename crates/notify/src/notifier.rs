@@ -298,7 +298,7 @@ impl Notifier {
             }
             a.updated_at = now;
             if a.ends_at.is_none() {
-                a.ends_at = Some(now + resolve_timeout);
+                a.ends_at = Some(crate::persist::add_sat(now, resolve_timeout));
                 a.timeout = true;
             }
             let fp = a.fingerprint();
@@ -355,7 +355,7 @@ impl Notifier {
             });
             group.fingerprints.insert(fp);
             let wait = SignedDuration::try_from(route.group_wait).unwrap_or(SignedDuration::ZERO);
-            if !group.has_flushed && a.starts_at + wait < now {
+            if !group.has_flushed && crate::persist::add_sat(a.starts_at, wait) < now {
                 group.wake.notify_one();
             }
         }

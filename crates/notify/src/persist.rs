@@ -49,6 +49,16 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>> {
     }
 }
 
+/// `t + d`, saturating at the ends of the representable range instead of
+/// panicking (times and durations come from users and peers).
+pub fn add_sat(t: jiff::Timestamp, d: jiff::SignedDuration) -> jiff::Timestamp {
+    t.checked_add(d).unwrap_or(if d.is_negative() {
+        jiff::Timestamp::MIN
+    } else {
+        jiff::Timestamp::MAX
+    })
+}
+
 /// Serde for `jiff::Timestamp` as an RFC 3339 string.
 pub mod ts {
     use jiff::Timestamp;

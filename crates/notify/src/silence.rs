@@ -336,7 +336,7 @@ impl Silences {
     pub fn gc(&self, now: Timestamp) -> Result<usize> {
         let mut map = self.lock();
         let before = map.len();
-        map.retain(|_, s| s.ends_at + SILENCE_RETENTION > now);
+        map.retain(|_, s| persist::add_sat(s.ends_at, SILENCE_RETENTION) > now);
         let removed = before - map.len();
         self.compiled
             .lock()

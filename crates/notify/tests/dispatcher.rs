@@ -305,3 +305,45 @@ async fn alert_limit_and_bad_alerts_are_refused() {
             .is_err()
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn extreme_times_and_durations_do_not_panic() {
+    install_crypto();
+    let (sink, url) = start_sink().await;
+    let cfg = Config::load(&format!(
+        "global:\n  resolve_timeout: 100000y\nroute:\n  receiver: hook\n  group_wait: 100000y\n  group_interval: 100000y\n  repeat_interval: 100000y\nreceivers:\n- name: hook\n  webhook_configs:\n  - url: '{url}'\n"
+    ))
+    .unwrap();
+    let n = Notifier::new(cfg, None).unwrap();
+    let mut old = Alert::firing(
+        Labels::from_pairs(&[("alertname", "Old")]),
+        "0001-01-02T00:00:00Z".parse().unwrap(),
+    );
+    old.ends_at = None;
+    n.add_alerts(vec![old]).unwrap();
+    let now = n.now();
+    n.silences()
+        .set(
+            Silence {
+                id: String::new(),
+                matchers: vec![SilenceMatcher {
+                    name: "alertname".into(),
+                    value: "Never".into(),
+                    is_regex: false,
+                    is_equal: true,
+                }],
+                starts_at: now,
+                ends_at: jiff::Timestamp::MAX,
+                updated_at: now,
+                created_by: "t".into(),
+                comment: "far".into(),
+            },
+            now,
+        )
+        .unwrap();
+    sleep_secs(5).await;
+    n.gc();
+    // Even a year-1 alert is younger than a 100000-year group_wait.
+    assert_eq!(sink.count(), 0);
+    assert_eq!(n.alerts().len(), 1);
+}

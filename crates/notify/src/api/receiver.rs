@@ -137,7 +137,7 @@ impl AlertReceiver {
         let before = q.len();
         while q.len() > self.limits.max_entries
             || q.front()
-                .is_some_and(|f| f.received_at + self.limits.retention < now)
+                .is_some_and(|f| persist::add_sat(f.received_at, self.limits.retention) < now)
         {
             q.pop_front();
         }
