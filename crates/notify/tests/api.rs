@@ -353,6 +353,24 @@ async fn alert_receiver_validates_stores_and_lists() {
         .await
         .unwrap();
     assert!(future["alerts"].as_array().unwrap().is_empty());
+    let unix: Value = c
+        .get(format!("{base}/alert?since=1700000000&until=4102444800"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unix["alerts"].as_array().unwrap().len(), 2);
+    for bad in [
+        "since=1e300",
+        "since=NaN",
+        "until=yesterday",
+        "status=pending",
+    ] {
+        let r = c.get(format!("{base}/alert?{bad}")).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+    }
     assert_eq!(store.counts(), (1, 1, 4));
 
     // Durable: a new store over the same directory sees the alerts.

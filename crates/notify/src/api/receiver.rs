@@ -212,12 +212,8 @@ fn parse_ts(
             }
             v.parse::<f64>()
                 .ok()
-                .and_then(|s| {
-                    Timestamp::from_second(0)
-                        .ok()?
-                        .checked_add(SignedDuration::from_secs_f64(s))
-                        .ok()
-                })
+                .and_then(|s| SignedDuration::try_from_secs_f64(s).ok())
+                .and_then(|d| Timestamp::from_second(0).ok()?.checked_add(d).ok())
                 .map(Some)
                 .ok_or_else(|| {
                     ApiError(

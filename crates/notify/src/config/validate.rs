@@ -444,4 +444,19 @@ mod tests {
         assert!(err.contains("field bogus not found"), "{err}");
         assert!(err.contains("line 5"), "{err}");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn loading_never_panics(input in "\\PC{0,200}") {
+            let _ = load(&input);
+        }
+
+        #[test]
+        fn loading_mangled_configs_never_panics(cut in 0usize..400, junk in "[ :\\-\\[\\]{}'\"a-z0-9\\n]{0,12}") {
+            let base = "route:\n  receiver: a\n  group_by: [x, '...']\n  routes:\n  - matchers: ['a=~\"b\"']\n    mute_time_intervals: [t]\nreceivers:\n- name: a\n  webhook_configs:\n  - url: http://x\ntime_intervals:\n- name: t\n  time_intervals:\n  - times: [{start_time: '09:00', end_time: '17:00'}]\n";
+            let cut = cut.min(base.len());
+            let text = format!("{}{junk}{}", &base[..cut], &base[cut..]);
+            let _ = load(&text);
+        }
+    }
 }
