@@ -33,6 +33,14 @@ function css(name, dflt) {
   return v || dflt;
 }
 
+// Axis labels: plain numbers share the decimals their step needs.
+function axisLabel(v, unit, step) {
+  if ((!unit || unit === "short" || unit === "none") && Math.abs(v) < 1000 && step >= 1e-4) {
+    return v.toFixed(Math.max(0, Math.min(4, -Math.floor(Math.log10(step) + 1e-9))));
+  }
+  return fmtValue(v, unit, 2);
+}
+
 function niceStep(range, ticks) {
   const raw = range / Math.max(1, ticks);
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
@@ -179,7 +187,7 @@ export class TimeChart {
       const y = Math.round(PAD.top + ph - (v - lo) * ys) + 0.5;
       ctx.moveTo(PAD.left, y);
       ctx.lineTo(PAD.left + pw, y);
-      ctx.fillText(fmtValue(Math.abs(v) < ystep / 1e6 ? 0 : v, this.opts.unit, 2), PAD.left - 6, y);
+      ctx.fillText(axisLabel(Math.abs(v) < ystep / 1e6 ? 0 : v, this.opts.unit, ystep), PAD.left - 6, y);
     }
     const span = end - start;
     const tstep = TIME_STEPS.find((s) => s * xs >= 80) || TIME_STEPS[TIME_STEPS.length - 1];

@@ -56,6 +56,36 @@ async function variableValues(v, vars, range) {
   return vals;
 }
 
+// A multi-value variable: a drop-down of checkboxes. Choosing "All" clears
+// the others and the other way round.
+function multiSelect(name, options, cur, onChange) {
+  const summary = h("summary", { "data-var": name });
+  const label = (vals) => (vals.includes(ALL) ? "All" : vals.join(", ") || "None");
+  let chosen = [...cur];
+  summary.textContent = label(chosen);
+  const boxes = options.map((o) => {
+    const cb = h("input", { type: "checkbox", value: o, checked: chosen.includes(o) });
+    cb.addEventListener("change", () => {
+      if (cb.checked && o === ALL) chosen = [ALL];
+      else if (cb.checked) chosen = [...chosen.filter((x) => x !== ALL), o];
+      else chosen = chosen.filter((x) => x !== o);
+      if (!chosen.length && options.length) chosen = [options[0]];
+      for (const b of boxes) b.checked = chosen.includes(b.value);
+      summary.textContent = label(chosen);
+      onChange(chosen);
+    });
+    return cb;
+  });
+  const el = h("details", { class: "multi" }, summary,
+    h("div", null, options.map((o, i) => h("label", null, boxes[i], o === ALL ? "All" : o))));
+  return el;
+}
+
+// Clicking elsewhere closes open multi-value drop-downs.
+document.addEventListener("click", (e) => {
+  for (const d of document.querySelectorAll("details.multi[open]")) if (!d.contains(e.target)) d.open = false;
+});
+
 /**
  * Mounts `dash` into `main`. opts: {banner: element above the panels}.
  * Returns a cleanup function.
@@ -113,14 +143,16 @@ export function mountDashboard(main, dash, opts = {}) {
       let cur = wanted.filter((x) => options.includes(x));
       if (!cur.length) cur = options.length ? [options[0]] : [];
       vars[v.name] = v.multi || v.include_all ? cur : (cur[0] ?? "");
-      const sel = h("select", { multiple: v.multi || null, "aria-label": v.label || v.name, "data-var": v.name,
-        onchange: async () => {
-          const chosen = [...sel.selectedOptions].map((o) => o.value);
-          vars[v.name] = v.multi || v.include_all ? chosen : chosen[0];
-          writeURL();
-          await refreshPanels();
-        } },
-      options.map((o) => h("option", { value: o, selected: cur.includes(o) }, o === ALL ? "All" : o)));
+      const choose = async (chosen) => {
+        vars[v.name] = v.multi || v.include_all ? chosen : chosen[0];
+        writeURL();
+        await refreshPanels();
+      };
+      const sel = v.multi
+        ? multiSelect(v.name, options, cur, choose)
+        : h("select", { "aria-label": v.label || v.name, "data-var": v.name,
+          onchange: () => choose([sel.value]) },
+        options.map((o) => h("option", { value: o, selected: cur.includes(o) }, o === ALL ? "All" : o)));
       bar.push(h("label", { class: "variable" }, h("span", null, v.label || v.name), sel,
         err ? h("span", { class: "error-inline", title: err }, "!") : null));
     }

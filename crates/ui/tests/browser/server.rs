@@ -246,7 +246,14 @@ pub fn fill(db: &MemStorage, now: i64) {
             s + 53,
             now,
         );
-        counter(db, with("node_time_seconds", &[]), 1.0, s + 54, now);
+        gauge(
+            db,
+            with("node_time_seconds", &[]),
+            (now / 1000) as f64,
+            0.0,
+            s + 54,
+            now,
+        );
         gauge(
             db,
             with(
@@ -284,21 +291,35 @@ pub fn fill(db: &MemStorage, now: i64) {
                     now,
                 );
             }
+            // Buckets are fixed shares of one request counter, so they
+            // stay cumulative and the quantiles are steady.
+            let n = HISTORY_MS / STEP_MS;
+            let mut total = 0.0;
+            let base: Vec<(i64, f64)> = (0..=n)
+                .map(|i| {
+                    total += 20.0 / (j + 1) as f64
+                        * (0.5 + noise(s + 900 + j as u64 * 7919 + i as u64))
+                        * 15.0;
+                    (now - HISTORY_MS + i * STEP_MS, total)
+                })
+                .collect();
             let mut acc = 0.0;
-            for (b, (le, share)) in [
+            for (le, share) in [
                 ("0.05", 0.5),
                 ("0.1", 0.2),
                 ("0.25", 0.15),
                 ("0.5", 0.1),
                 ("1", 0.04),
                 ("+Inf", 0.01),
-            ]
-            .iter()
-            .enumerate()
-            {
+            ] {
                 acc += share;
-                counter(
-                    db,
+                let slow = 1.0 + j as f64 * 0.02;
+                let frac = if le == "+Inf" {
+                    1.0
+                } else {
+                    (acc / slow).min(1.0)
+                };
+                db.insert(
                     labels(&[
                         ("__name__", "http_request_duration_seconds_bucket"),
                         ("job", "api"),
@@ -306,9 +327,7 @@ pub fn fill(db: &MemStorage, now: i64) {
                         ("handler", handler),
                         ("le", le),
                     ]),
-                    20.0 * acc / (j + 1) as f64,
-                    s + 500 + (j * 10 + b) as u64,
-                    now,
+                    base.iter().map(|(t, v)| Sample::new(*t, v * frac)),
                 );
             }
         }
