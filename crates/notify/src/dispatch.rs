@@ -311,6 +311,16 @@ async fn deliver(
             outcome: if result.is_ok() { "success" } else { "failure" }.to_string(),
             error: result.as_ref().err().map(|e| e.to_string()),
         };
+        inner
+            .counters
+            .notifications
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if result.is_err() {
+            inner
+                .counters
+                .notifications_failed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         if let Err(e) = inner.history.record(record) {
             tracing::warn!("notification history: {e}");
         }

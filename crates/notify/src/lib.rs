@@ -70,4 +70,4 @@ pub use alert::Alert;
 pub use api::{AlertReceiver, alert_receiver_router, api_router};
 pub use config::Config;
 pub use error::{NotifyError, Result};
-pub use notifier::{AlertView, GroupView, Notifier, NotifierOptions};
+pub use notifier::{AlertView, GroupView, Notifier, NotifierOptions, NotifierStats};

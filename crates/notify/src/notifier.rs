@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -97,7 +98,34 @@ pub(crate) struct State {
     pub groups: HashMap<GroupId, Group>,
 }
 
+/// Counters since start, for self-instrumentation.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub alerts_received: AtomicU64,
+    pub alerts_invalid: AtomicU64,
+    pub notifications: AtomicU64,
+    pub notifications_failed: AtomicU64,
+}
+
+/// A snapshot of the notifier's counters and sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NotifierStats {
+    /// Alerts accepted by `add_alerts`.
+    pub alerts_received: u64,
+    /// Alerts refused by `add_alerts`.
+    pub alerts_invalid: u64,
+    /// Delivery attempts.
+    pub notifications: u64,
+    /// Delivery attempts that failed.
+    pub notifications_failed: u64,
+    /// Alerts held now (firing or not yet cleaned up).
+    pub alerts: usize,
+    /// Aggregation groups now.
+    pub groups: usize,
+}
+
 pub(crate) struct Inner {
+    pub counters: Counters,
     pub state: Mutex<State>,
     pub silences: Silences,
     pub nflog: NotificationLog,
@@ -200,6 +228,7 @@ impl Notifier {
         let started = clock.now();
         let notifier = Notifier {
             inner: Arc::new(Inner {
+                counters: Counters::default(),
                 state: Mutex::new(State {
                     config: Arc::new(config),
                     templates: Arc::new(templates),
@@ -282,6 +311,7 @@ impl Notifier {
     pub fn add_alerts(&self, alerts: Vec<Alert>) -> Result<()> {
         let now = self.now();
         let mut errors = Vec::new();
+        let mut accepted = 0u64;
         let mut st = self.inner.lock();
         let resolve_timeout = SignedDuration::try_from(st.config.global.resolve_timeout.0)
             .unwrap_or(SignedDuration::from_mins(5));
@@ -317,9 +347,18 @@ impl Notifier {
                 }
             };
             st.alerts.insert(fp, merged.clone());
+            accepted += 1;
             self.route_alert(&mut st, &merged, now);
         }
         drop(st);
+        self.inner
+            .counters
+            .alerts_received
+            .fetch_add(accepted, Ordering::Relaxed);
+        self.inner
+            .counters
+            .alerts_invalid
+            .fetch_add(errors.len() as u64, Ordering::Relaxed);
         if errors.is_empty() {
             Ok(())
         } else {
@@ -473,6 +512,20 @@ impl Notifier {
         drop(st);
         if let Err(e) = self.inner.silences.gc(now) {
             tracing::warn!("silence gc: {e}");
+        }
+    }
+
+    /// Counters since start and current sizes.
+    pub fn stats(&self) -> NotifierStats {
+        let c = &self.inner.counters;
+        let st = self.inner.lock();
+        NotifierStats {
+            alerts_received: c.alerts_received.load(Ordering::Relaxed),
+            alerts_invalid: c.alerts_invalid.load(Ordering::Relaxed),
+            notifications: c.notifications.load(Ordering::Relaxed),
+            notifications_failed: c.notifications_failed.load(Ordering::Relaxed),
+            alerts: st.alerts.len(),
+            groups: st.groups.len(),
         }
     }
 

@@ -206,6 +206,10 @@ async fn retries_with_backoff_and_records_history() {
     assert_eq!(outcomes, ["failure", "failure", "success"]);
     assert!(h[0].error.as_deref().unwrap().contains("500"));
     assert_eq!(h[2].attempt, 3);
+    let stats = n.stats();
+    assert_eq!((stats.notifications, stats.notifications_failed), (3, 2));
+    assert_eq!(stats.alerts_received, 1);
+    assert_eq!(stats.groups, 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -304,6 +308,8 @@ async fn alert_limit_and_bad_alerts_are_refused() {
         n.add_alerts(vec![Alert::firing(Labels::empty(), n.now())])
             .is_err()
     );
+    let stats = n.stats();
+    assert_eq!((stats.alerts_received, stats.alerts_invalid), (2, 3));
 }
 
 #[tokio::test(start_paused = true)]
