@@ -338,6 +338,13 @@ mod tests {
             )
             .unwrap();
         assert_eq!(out, "[FIRING:2] HighLatency (prod)|FIRING|api web ");
+        let out = t
+            .render(
+                "{{ len .Alerts.Firing }} firing, {{ len .Alerts.Resolved }} resolved{{ range .Alerts.Firing }} {{ .Labels.job }}{{ end }}",
+                &d,
+            )
+            .unwrap();
+        assert_eq!(out, "2 firing, 0 resolved api web");
         assert!(t.render("{{ .Nope", &d).is_err());
         assert_eq!(t.render("plain", &d).unwrap(), "plain");
     }

@@ -34,6 +34,19 @@ fn alert_value(a: &TemplateAlert) -> Value {
     Value::Map(Arc::new(m))
 }
 
+/// Where `.Alerts.Firing` is found: Go's `Alerts` is a slice type with
+/// methods, which template data here cannot have, so the method calls are
+/// rewritten to these fields before parsing.
+const FIRING_FIELD: &str = "TelltaleAlertsFiring";
+const RESOLVED_FIELD: &str = "TelltaleAlertsResolved";
+
+/// Rewrites `.Alerts.Firing` and `.Alerts.Resolved` (also after `$`) to the
+/// fields that hold them.
+fn rewrite_methods(text: &str) -> String {
+    text.replace(".Alerts.Firing", &format!(".{FIRING_FIELD}"))
+        .replace(".Alerts.Resolved", &format!(".{RESOLVED_FIELD}"))
+}
+
 /// The data as a template value: `.Receiver`, `.Status`, `.Alerts`,
 /// `.GroupLabels`, `.CommonLabels`, `.CommonAnnotations`, `.ExternalURL`...
 pub fn data_value(d: &TemplateData) -> Value {
@@ -43,6 +56,14 @@ pub fn data_value(d: &TemplateData) -> Value {
     m.insert(
         Arc::from("Alerts"),
         Value::List(d.alerts.iter().map(alert_value).collect()),
+    );
+    m.insert(
+        Arc::from(FIRING_FIELD),
+        Value::List(d.firing().map(alert_value).collect()),
+    );
+    m.insert(
+        Arc::from(RESOLVED_FIELD),
+        Value::List(d.resolved().map(alert_value).collect()),
     );
     m.insert(Arc::from("GroupLabels"), map_value(&d.group_labels));
     m.insert(Arc::from("CommonLabels"), map_value(&d.common_labels));
@@ -153,9 +174,9 @@ impl Templates {
         let defs = defs.replace("$.TelltaleDefaults", ".TelltaleDefaults");
         t = t.parse(&defs).map_err(err)?;
         for f in &self.files {
-            t = t.parse(f).map_err(err)?;
+            t = t.parse(&rewrite_methods(f)).map_err(err)?;
         }
-        t = t.parse(text).map_err(err)?;
+        t = t.parse(&rewrite_methods(text)).map_err(err)?;
         t.execute_to_string(&data_value(d)).map_err(err)
     }
 }
