@@ -306,7 +306,8 @@ impl<'a> Evaluator<'a> {
 /// rejecting two samples with the same labels at the same step.
 pub(crate) struct OutBuilder {
     n: usize,
-    map: FastMap<Labels, usize>,
+    map: FastMap<u64, usize>,
+    collisions: Vec<usize>,
     pub series: Vec<Ser>,
 }
 
@@ -315,20 +316,38 @@ impl OutBuilder {
         OutBuilder {
             n,
             map: FastMap::default(),
+            collisions: Vec::new(),
             series: Vec::new(),
         }
     }
 
     /// The index of the output series with `labels`, created if new.
     pub fn slot(&mut self, labels: Labels, drop_name: bool) -> usize {
-        if let Some(&i) = self.map.get(&labels) {
+        // Keyed by hash so the labels are not cloned; equal hashes of
+        // different label sets fall back to a short list.
+        let h = labels.stable_hash();
+        let found = match self.map.get(&h) {
+            Some(&i) if self.series[i].labels == labels => Some(i),
+            Some(_) => self
+                .collisions
+                .iter()
+                .copied()
+                .find(|&i| self.series[i].labels == labels),
+            None => None,
+        };
+        if let Some(i) = found {
             if drop_name {
                 self.series[i].drop_name = true;
             }
             return i;
         }
         let i = self.series.len();
-        self.map.insert(labels.clone(), i);
+        match self.map.entry(h) {
+            std::collections::hash_map::Entry::Occupied(_) => self.collisions.push(i),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i);
+            }
+        }
         self.series.push(Ser {
             labels,
             drop_name,

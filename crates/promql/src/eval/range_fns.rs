@@ -133,7 +133,7 @@ impl Evaluator<'_> {
                 scalars.push(self.eval_scalar(ctx, a)?);
             }
         }
-        let m = self.matrix_arg(ctx, &args[midx])?;
+        let mut m = self.matrix_arg(ctx, &args[midx])?;
         if name == "absent_over_time" {
             let mut vals = vec![Some(1.0); n];
             for s in &m.series {
@@ -180,7 +180,12 @@ impl Evaluator<'_> {
         if let Some(md) = m.modifier {
             out = self.modified_range(ctx, name, &m, md)?;
         }
-        for s in m.series.iter().filter(|_| m.modifier.is_none()) {
+        let series = if m.modifier.is_none() {
+            std::mem::take(&mut m.series)
+        } else {
+            Vec::new()
+        };
+        for s in series {
             self.check()?;
             let mut vals = vec![None; n];
             let mut any = false;
@@ -300,7 +305,7 @@ impl Evaluator<'_> {
             }
             if any {
                 out.push(Ser {
-                    labels: s.labels.clone(),
+                    labels: s.labels,
                     drop_name: !keep_name || s.drop_name,
                     vals,
                 });
