@@ -31,6 +31,7 @@ export function frame(panel) {
     h("h3", { title: panel.description || null }, panel.title), body);
   const w = Math.max(1, Math.min(24, panel.width || 12));
   el.style.setProperty("--span", String(w));
+  if (w <= 8 && panel.type && panel.type !== "timeseries" && panel.type !== "table") el.classList.add("narrow");
   return { el, body };
 }
 

@@ -460,6 +460,50 @@ async fn ui_pages_work_in_headless_chromium() {
         "{sil}"
     );
     b.screenshot(&shots.join("alerts-silenced.png")).await;
+    // The webhook delivered to our own /alert: it shows in the received list.
+    b.js(
+        "document.querySelector('#silence-form-box').replaceChildren()",
+        json!([]),
+    )
+    .await;
+    b.goto(&format!("{base}/alerts")).await;
+    b.wait(
+        "document.querySelector('#received tbody tr')",
+        "an alert received on /alert",
+        30,
+    )
+    .await;
+    b.wait(
+        "document.querySelector('#history tbody tr')",
+        "the notification history",
+        30,
+    )
+    .await;
+
+    // Expire it from the list.
+    b.click("#silences tr[data-silence] button:nth-of-type(2)")
+        .await;
+    b.wait(
+        "document.querySelector('#silences .state-expired')",
+        "the silence to expire",
+        30,
+    )
+    .await;
+    let sil: serde_json::Value = http
+        .get(format!("{base}/api/v2/silences"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        sil.as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"]["state"] == "expired"),
+        "{sil}"
+    );
     assert_no_errors(&b, "alerts").await;
 
     // Targets and status.
