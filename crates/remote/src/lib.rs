@@ -1,0 +1,26 @@
+//! Telltale's scale-out paths (issue 11).
+//!
+//! - [`read`]: the remote read server, `POST /api/v1/read`, so a Prometheus
+//!   (or anything speaking remote read) can read Telltale's data, sampled or
+//!   streamed as XOR chunks.
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use telltale_model::{Appendable, Labels, MemStorage};
+//! use telltale_remote::{ReadLimits, remote_read_router};
+//!
+//! let db = Arc::new(MemStorage::new());
+//! let mut app = db.appender();
+//! app.append(0, &Labels::from_pairs(&[("__name__", "up")]), 1_000, 1.0).unwrap();
+//! app.commit().unwrap();
+//! // Serve it: `axum::serve(listener, router)`.
+//! let router: axum::Router = remote_read_router(db, ReadLimits::default());
+//! ```
+
+pub mod error;
+pub mod read;
+
+pub use error::Error;
+pub use read::{ReadLimits, remote_read_router};
