@@ -159,6 +159,7 @@ export class TimeChart {
       const y = s.y;
       for (let i = 0; i < y.length; i++) {
         const v = y[i];
+        if (v === Infinity || v === -Infinity) continue;
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
