@@ -114,6 +114,9 @@ export async function mount(main) {
       out.dataset.state = "done";
     } catch (e) {
       out.dataset.state = "error";
+      // A stale result under an error would mislead: clear it.
+      if (chart) { chart.destroy(); chart = null; }
+      replace(out, h("p", { class: "muted" }, "No result: the query failed."));
       ed.showError(e.message, errorPosition(e.message, st.q));
       replace(info);
     }
