@@ -197,3 +197,127 @@ fn check_config_reports_line_and_column() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The requests Grafana's Prometheus data source sends, as it sends them.
+#[test]
+fn grafana_datasource_requests() {
+    let s = Server::start(&["--collect-interval", "1s"]);
+    wait_for_series(&s, "node_load1");
+    let now = common::now_secs();
+    // Health check and version detection.
+    let (st, body) = s.get("/api/v1/status/buildinfo");
+    assert_eq!(st, 200);
+    assert!(json(&body)["data"]["version"].is_string(), "{body}");
+    let (st, body) = s.post_form("/api/v1/query", &format!("query=1%2B1&time={now}"));
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(json(&body)["data"]["resultType"], "scalar");
+    // Panels: range queries by POST form.
+    let form = format!(
+        "query={}&start={}&end={}&step=15",
+        enc("sum by (instance) (rate(node_cpu_seconds_total{mode!=\"idle\"}[1m]))"),
+        now - 300.0,
+        now
+    );
+    let (st, body) = s.post_form("/api/v1/query_range", &form);
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(json(&body)["data"]["resultType"], "matrix");
+    // Metric browser and variables.
+    let form = format!(
+        "match[]={}&start={}&end={}",
+        enc("{job=\"node\"}"),
+        now - 300.0,
+        now
+    );
+    let (st, body) = s.post_form("/api/v1/labels", &form);
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains("\"instance\""), "{body}");
+    let (st, body) = s.get(&format!(
+        "/api/v1/label/__name__/values?match[]={}&start={}&end={}",
+        enc("{job=\"node\"}"),
+        now - 300.0,
+        now
+    ));
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains("node_memory_MemTotal_bytes"), "{body}");
+    let (st, body) = s.post_form(
+        "/api/v1/series",
+        &format!(
+            "match[]={}&start={}&end={}",
+            enc("node_load1"),
+            now - 300.0,
+            now
+        ),
+    );
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(json(&body)["data"][0]["__name__"], "node_load1");
+    let (st, body) = s.get("/api/v1/metadata");
+    assert_eq!(st, 200, "{body}");
+    assert!(json(&body)["data"].is_object(), "{body}");
+}
+
+#[test]
+fn tls_serves_the_api() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .unwrap();
+    std::fs::write(tmp.path().join("cert.pem"), cert.cert.pem()).unwrap();
+    std::fs::write(tmp.path().join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
+    let cfg = tmp.path().join("telltale.yml");
+    std::fs::write(
+        &cfg,
+        "web:\n  tls_server_config:\n    cert_file: cert.pem\n    key_file: key.pem\n",
+    )
+    .unwrap();
+    let listen = format!(
+        "127.0.0.1:{}",
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    );
+    let mut child = std::process::Command::new(common::binary())
+        .args([
+            "serve",
+            "--no-host-metrics",
+            "--listen",
+            &listen,
+            "--config",
+        ])
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(tmp.path().join("data"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let ca = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .build()
+        .unwrap();
+    let url = format!("https://{listen}/api/v1/query?query=1%2B1");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let body = loop {
+        match rt.block_on(async { client.get(&url).send().await?.text().await }) {
+            Ok(b) if b.contains("success") => break b,
+            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
+            other => {
+                let _ = child.kill();
+                panic!("no TLS answer: {other:?}");
+            }
+        }
+    };
+    assert!(body.contains("\"2\""), "{body}");
+    // Plain HTTP on the TLS port gets no API answer.
+    let plain = http(&listen, "GET", "/api/v1/query?query=1", &[], b"");
+    assert!(plain.map(|(st, _)| st != 200).unwrap_or(true));
+    let _ = child.kill();
+    let _ = child.wait();
+}
