@@ -188,6 +188,26 @@ impl DemoMetrics {
         }
     }
 
+    /// Creates the request series of `GET` on each `(endpoint, statuses)`
+    /// at zero, so that `rate()` sees the first requests too (a series that
+    /// appears with its first increment already counted loses it).
+    pub fn init_routes(&self, routes: &[(&str, &[u16])]) {
+        for (endpoint, statuses) in routes {
+            let route = RouteLabels {
+                method: "GET".into(),
+                endpoint: endpoint.to_string(),
+            };
+            let _ = self.duration.get_or_create(&route);
+            for status in *statuses {
+                let _ = self.requests.get_or_create(&RequestLabels {
+                    method: route.method.clone(),
+                    endpoint: route.endpoint.clone(),
+                    status: status.to_string(),
+                });
+            }
+        }
+    }
+
     /// The registry in the OpenMetrics text format.
     pub fn encode(&self) -> String {
         let mut out = String::with_capacity(8192);

@@ -83,8 +83,22 @@ async fn instrument(State(s): State<DemoState>, req: Request, next: Next) -> Res
     resp
 }
 
+/// The routes and the statuses they answer, whose request series start
+/// at zero.
+const ROUTES: &[(&str, &[u16])] = &[
+    ("/", &[200]),
+    ("/metrics", &[200]),
+    ("/update", &[200, 400]),
+    ("/cpu", &[200, 400]),
+    ("/cpu_task", &[200, 400, 429]),
+    ("/ram_task", &[200, 400, 429]),
+    ("/error", &[500]),
+    ("/slow", &[200, 400]),
+];
+
 /// The demo's routes over `state`, instrumented.
 pub(crate) fn router(state: DemoState) -> Router {
+    state.metrics().init_routes(ROUTES);
     Router::new()
         .route("/", get(handlers::index))
         .route("/metrics", get(handlers::metrics))

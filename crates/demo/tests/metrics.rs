@@ -92,7 +92,13 @@ async fn request_counters_move() {
         ("endpoint", "/update"),
         ("status", "400"),
     ];
-    assert_eq!(metric(addr, "http_requests_total", &ok).await, None);
+    // Known routes start at zero, so rate() sees their first requests.
+    assert_eq!(metric(addr, "http_requests_total", &ok).await, Some(0.0));
+    let errors = [("method", "GET"), ("endpoint", "/error"), ("status", "500")];
+    assert_eq!(
+        metric(addr, "http_requests_total", &errors).await,
+        Some(0.0)
+    );
     get(addr, "/update?users=1").await;
     assert_eq!(metric(addr, "http_requests_total", &ok).await, Some(1.0));
     for i in 0..4 {
