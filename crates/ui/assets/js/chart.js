@@ -83,6 +83,7 @@ export class TimeChart {
     this.overlay.addEventListener("mousemove", (e) => this.hover(e));
     this.overlay.addEventListener("mouseleave", () => this.unhover());
     this.overlay.addEventListener("touchstart", (e) => this.hover(e.touches[0]), { passive: true });
+    this.overlay.addEventListener("touchmove", (e) => this.hover(e.touches[0]), { passive: true });
     this.resize = new ResizeObserver(() => this.draw());
     this.resize.observe(box);
     this.onTheme = () => this.draw();

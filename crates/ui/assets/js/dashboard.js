@@ -138,13 +138,19 @@ export function mountDashboard(main, dash, opts = {}) {
       let values = [];
       let err = null;
       try { values = await variableValues(v, vars, r); } catch (e) { err = e.message; }
-      const wanted = params.getAll("var-" + v.name).map((x) => (x === "All" ? ALL : x));
+      // The current choice if there is one, else the URL's.
+      const wanted = v.name in vars
+        ? [].concat(vars[v.name])
+        : params.getAll("var-" + v.name).map((x) => (x === "All" ? ALL : x));
       const options = v.include_all ? [ALL, ...values] : values;
       let cur = wanted.filter((x) => options.includes(x));
       if (!cur.length) cur = options.length ? [options[0]] : [];
       vars[v.name] = v.multi || v.include_all ? cur : (cur[0] ?? "");
       const choose = async (chosen) => {
         vars[v.name] = v.multi || v.include_all ? chosen : chosen[0];
+        // Later variables may depend on this one: recompute their options.
+        const later = (dash.variables || []).slice((dash.variables || []).indexOf(v) + 1);
+        if (later.some((x) => (x.query || "").includes("$"))) await fillVariables();
         writeURL();
         await refreshPanels();
       };

@@ -270,6 +270,20 @@ pub fn fill(db: &MemStorage, now: i64) {
         );
         gauge(db, with("up", &[]), 1.0, 0.0, 0, now);
     }
+    // A host of another job, for chained variables.
+    gauge(
+        db,
+        labels(&[
+            ("__name__", "node_uname_info"),
+            ("job", "node-edge"),
+            ("instance", "edge-1:9100"),
+            ("nodename", "edge-1"),
+        ]),
+        1.0,
+        0.0,
+        0,
+        now,
+    );
     for (k, inst) in ["api-1:8080", "api-2:8080"].iter().enumerate() {
         let s = 1000 + k as u64 * 100;
         for (j, handler) in ["/", "/api/users", "/login"].iter().enumerate() {
