@@ -5,8 +5,8 @@
 //! `table-old`, with Prometheus targets (`expr`, `legendFormat`,
 //! `instant`); rows (both the modern `row` panels and the old `rows` list);
 //! units, min, max, thresholds and stacking from `fieldConfig` (or the old
-//! `yaxes`/`stack` fields); and `query`, `custom` and `constant` template
-//! variables. Anything else becomes a warning on the dashboard rather than
+//! `yaxes`/`stack` fields); and `query`, `custom`, `constant` and `interval`
+//! template variables (the last three as fixed lists). Anything else becomes a warning on the dashboard rather than
 //! an error, so community dashboards load with what we can show.
 
 use std::path::Path;
@@ -278,12 +278,12 @@ fn variable(t: &Value, warnings: &mut Vec<String>) -> Option<Variable> {
             }
             Some(Variable { query: q, ..base })
         }
-        "custom" | "constant" => {
+        "custom" | "constant" | "interval" => {
             let values: Vec<String> = match t.get("options").and_then(Value::as_array) {
                 Some(o) if !o.is_empty() => o
                     .iter()
                     .filter_map(|x| x.get("value").and_then(Value::as_str))
-                    .filter(|v| *v != "$__all")
+                    .filter(|v| *v != "$__all" && *v != "$__auto_interval")
                     .map(String::from)
                     .collect(),
                 _ => str_of(t, "query")
@@ -294,7 +294,7 @@ fn variable(t: &Value, warnings: &mut Vec<String>) -> Option<Variable> {
             };
             Some(Variable { values, ..base })
         }
-        "datasource" | "interval" | "adhoc" | "textbox" => None,
+        "datasource" | "adhoc" | "textbox" => None,
         other => {
             warnings.push(format!(
                 "variable {name:?}: type {other:?} is not supported"

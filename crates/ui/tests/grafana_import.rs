@@ -49,7 +49,8 @@ fn imports_our_grafana_test_dashboard() {
     assert!(d.rows[2].collapsed);
     assert_eq!(d.rows[2].panels[0].title, "Load");
     let vars: Vec<&str> = d.variables.iter().map(|v| v.name.as_str()).collect();
-    assert_eq!(vars, ["job", "node", "mode", "diskdevices"]);
+    assert_eq!(vars, ["job", "node", "mode", "diskdevices", "interval"]);
+    assert_eq!(d.variables[4].values, ["1m", "5m"]);
     assert_eq!(d.variables[0].query, "label_values(node_uname_info, job)");
     assert!(d.variables[1].multi && d.variables[1].include_all);
     assert_eq!(d.variables[2].values, ["user", "system", "iowait"]);
