@@ -3,6 +3,8 @@
 //! - [`read`]: the remote read server, `POST /api/v1/read`, so a Prometheus
 //!   (or anything speaking remote read) can read Telltale's data, sampled or
 //!   streamed as XOR chunks.
+//! - [`otlp`]: the OTLP/HTTP metrics receiver at Prometheus's path,
+//!   `POST /api/v1/otlp/v1/metrics`, protobuf and JSON.
 //!
 //! # Example
 //!
@@ -20,7 +22,9 @@
 //! ```
 
 pub mod error;
+pub mod otlp;
 pub mod read;
 
 pub use error::Error;
+pub use otlp::{OtlpLimits, OtlpReceiver, otlp_router};
 pub use read::{ReadLimits, remote_read_router};
