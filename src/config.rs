@@ -275,6 +275,10 @@ pub struct WebConfig {
     /// Allows experimental PromQL functions.
     #[serde(default)]
     pub enable_experimental_functions: bool,
+    /// A directory of dashboards (YAML, JSON or Grafana JSON) for the UI,
+    /// relative to the config file.
+    #[serde(default)]
+    pub dashboards_dir: Option<PathBuf>,
 }
 
 fn default_max_body() -> ByteSize {
@@ -304,6 +308,7 @@ impl Default for WebConfig {
             query_max_samples: default_max_samples(),
             lookback_delta: default_lookback(),
             enable_experimental_functions: false,
+            dashboards_dir: None,
         }
     }
 }

@@ -155,7 +155,6 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     }
 
     let last_host: host::LastFamilies = Arc::new(Mutex::new(Vec::new()));
-    state.self_metrics = Some(self_metrics_fn(storage.clone(), last_host.clone()));
 
     let (stop_tx, stop_rx) = watch::channel(false);
 
@@ -190,6 +189,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         },
     );
     state.targets = Some(Arc::new(crate::targets::Targets(scrape.clone())));
+    state.self_metrics = Some(self_metrics_fn(
+        storage.clone(),
+        last_host.clone(),
+        scrape.clone(),
+    ));
 
     // Alerting: the notifier, the /alert receiver and the rules.
     let notifier_dir = s.data_dir.join("notifier");
@@ -275,7 +279,15 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .merge(telltale_scrape::push_router(push.clone()))
         .merge(telltale_scrape::remote_write_router(remote_write))
         .nest("/api/v2", telltale_notify::api_router(notifier.clone()))
-        .merge(telltale_notify::alert_receiver_router(received));
+        .merge(telltale_notify::alert_receiver_router(received))
+        .merge(telltale_ui::ui_router(
+            s.config
+                .own
+                .web
+                .dashboards_dir
+                .as_ref()
+                .map(|d| s.config.base_dir().join(d)),
+        ));
     let app = wrap(app, &s)?;
     let server_stop = stop_rx.clone();
     let server = match &s.config.own.web.tls_server_config {
@@ -494,9 +506,11 @@ async fn wait_for_signal(state: AppState) {
 fn self_metrics_fn(
     storage: Storage,
     last: host::LastFamilies,
+    scrape: ScrapeManager,
 ) -> telltale_server::state::MetricsFn {
     Arc::new(move || {
         let mut families = crate::selfmetrics::tsdb_families(&storage);
+        families.extend(scrape.self_metrics());
         if let Ok(l) = last.lock() {
             families.extend(l.iter().cloned());
         }
