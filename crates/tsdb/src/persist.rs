@@ -72,7 +72,7 @@ impl Db {
             let mut order: Vec<(Labels, usize)> = taken
                 .iter()
                 .enumerate()
-                .map(|(i, t)| (t.series.labels(), i))
+                .map(|(i, t)| (inner.head.labels_of(&t.series), i))
                 .collect();
             order.sort();
             let mut symbols = BTreeSet::new();

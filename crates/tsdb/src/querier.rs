@@ -82,7 +82,7 @@ impl Querier for DbQuerier {
                 let v = VecIterator::new(ooo.into_iter().map(|(t, v)| Sample::new(t, v)).collect());
                 Box::new(MergeIter::new(vec![it, Box::new(v)]))
             };
-            head_its.push((s.labels(), it));
+            head_its.push((self.head.labels_of(&s), it));
         }
         let mut by_labels: BTreeMap<Labels, Vec<Box<dyn SampleIterator>>> = BTreeMap::new();
         for b in self.blocks_in(mint, maxt) {

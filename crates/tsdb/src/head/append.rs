@@ -72,7 +72,10 @@ impl HeadAppender {
         }
         let mut series_rec = Vec::new();
         if !new_series.is_empty() {
-            let labels: Vec<(u64, Labels)> = new_series.iter().map(|s| (s.r, s.labels())).collect();
+            let labels: Vec<(u64, Labels)> = new_series
+                .iter()
+                .map(|s| (s.r, self.head.labels_of(s)))
+                .collect();
             record::encode_series(&mut series_rec, labels.iter().map(|(r, l)| (*r, l)));
         }
         wal.log(&[&series_rec, &samples_rec])

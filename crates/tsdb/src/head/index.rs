@@ -2,7 +2,7 @@
 //! postings per label pair, and the symbol table that interns label strings
 //! (and frees them when the last series using them goes away).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
@@ -42,40 +42,88 @@ pub(crate) struct Shard {
 }
 
 impl Shard {
-    pub fn find(&self, hash: u64, l: &telltale_model::Labels) -> Option<&Arc<MemSeries>> {
-        self.by_hash.get(&hash)?.iter().find(|s| s.labels_eq(l))
+    pub fn find(
+        &self,
+        hash: u64,
+        l: &telltale_model::Labels,
+        syms: &Symbols,
+    ) -> Option<&Arc<MemSeries>> {
+        self.by_hash
+            .get(&hash)?
+            .iter()
+            .find(|s| s.labels_eq(syms, l))
     }
 }
 
-/// Interned strings.
+/// Interned strings with reference counts: a series holds ids, and a
+/// string is freed when the last series using it is removed.
 #[derive(Default)]
 pub(crate) struct Symbols {
-    set: HashSet<Sym>,
+    ids: HashMap<Sym, u32>,
+    strs: Vec<(Option<Sym>, u32)>,
+    free: Vec<u32>,
 }
 
 impl Symbols {
-    pub fn intern(&mut self, s: &str) -> Sym {
-        if let Some(x) = self.set.get(s) {
-            return x.clone();
+    /// The id of `s`, added if new; counts one more user.
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            if let Some(e) = self.strs.get_mut(id as usize) {
+                e.1 += 1;
+            }
+            return id;
         }
-        let x: Sym = Arc::from(s);
-        self.set.insert(x.clone());
-        x
+        let a: Sym = Arc::from(s);
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.strs[id as usize] = (Some(a.clone()), 1);
+                id
+            }
+            None => {
+                self.strs.push((Some(a.clone()), 1));
+                (self.strs.len() - 1) as u32
+            }
+        };
+        self.ids.insert(a, id);
+        id
     }
 
-    /// Drops strings no series (and no posting) uses any more.
-    pub fn sweep(&mut self) -> usize {
-        let before = self.set.len();
-        self.set.retain(|s| Arc::strong_count(s) > 1);
-        before - self.set.len()
+    /// Counts one user less; frees the string when none is left.
+    pub fn release(&mut self, id: u32) {
+        let Some(e) = self.strs.get_mut(id as usize) else {
+            return;
+        };
+        e.1 = e.1.saturating_sub(1);
+        if e.1 == 0
+            && let Some(a) = e.0.take()
+        {
+            self.ids.remove(&a);
+            self.free.push(id);
+        }
+    }
+
+    /// The string of `id` (`""` for an unknown id).
+    pub fn get(&self, id: u32) -> &str {
+        self.strs
+            .get(id as usize)
+            .and_then(|e| e.0.as_deref())
+            .unwrap_or("")
+    }
+
+    /// The shared string of `id`.
+    pub fn arc(&self, id: u32) -> Sym {
+        self.strs
+            .get(id as usize)
+            .and_then(|e| e.0.clone())
+            .unwrap_or_else(|| Arc::from(""))
     }
 
     pub fn len(&self) -> usize {
-        self.set.len()
+        self.ids.len()
     }
 
     pub fn bytes(&self) -> usize {
-        self.set.iter().map(|s| s.len()).sum()
+        self.ids.keys().map(|s| s.len()).sum()
     }
 }
 
@@ -87,8 +135,9 @@ pub(crate) struct Postings {
 }
 
 impl Postings {
-    pub fn add(&mut self, s: &MemSeries) {
-        for (n, v) in s.labels.iter() {
+    /// Adds series `r` with its label strings.
+    pub fn add(&mut self, r: u64, labels: &[(Sym, Sym)]) {
+        for (n, v) in labels {
             let list = self
                 .map
                 .entry(n.clone())
@@ -98,22 +147,23 @@ impl Postings {
             // References grow, so pushing keeps the list sorted; a replayed
             // series may come out of order.
             match list.last() {
-                Some(&last) if last > s.r => {
-                    let i = list.partition_point(|&x| x < s.r);
-                    list.insert(i, s.r);
+                Some(&last) if last > r => {
+                    let i = list.partition_point(|&x| x < r);
+                    list.insert(i, r);
                 }
-                _ => list.push(s.r),
+                _ => list.push(r),
             }
         }
     }
 
-    pub fn remove(&mut self, s: &MemSeries) {
-        for (n, v) in s.labels.iter() {
+    /// Removes series `r`.
+    pub fn remove(&mut self, r: u64, labels: &[(Sym, Sym)]) {
+        for (n, v) in labels {
             let Some(values) = self.map.get_mut(&**n) else {
                 continue;
             };
             if let Some(list) = values.get_mut(&**v) {
-                if let Ok(i) = list.binary_search(&s.r) {
+                if let Ok(i) = list.binary_search(&r) {
                     list.remove(i);
                 }
                 if list.is_empty() {
@@ -247,10 +297,16 @@ mod tests {
     fn symbols_are_freed_when_unused() {
         let mut s = Symbols::default();
         let a = s.intern("a");
-        let _b = s.intern("b");
+        let b = s.intern("b");
+        assert_eq!(s.intern("a"), a);
         assert_eq!(s.len(), 2);
-        drop(a);
-        assert_eq!(s.sweep(), 1);
+        s.release(a);
+        assert_eq!(s.get(a), "a");
+        s.release(a);
         assert_eq!(s.len(), 1);
+        assert_eq!(s.get(a), "");
+        // The freed id is reused.
+        assert_eq!(s.intern("c"), a);
+        assert_eq!(s.get(b), "b");
     }
 }

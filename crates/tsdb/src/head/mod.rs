@@ -51,7 +51,7 @@ pub(crate) struct Head {
     counter: AtomicU64,
     num_series: AtomicUsize,
     pub postings: RwLock<Postings>,
-    symbols: Mutex<Symbols>,
+    pub symbols: RwLock<Symbols>,
     pub params: AppendParams,
     max_series: usize,
     max_labels: usize,
@@ -74,7 +74,7 @@ impl Head {
             counter: AtomicU64::new(1),
             num_series: AtomicUsize::new(0),
             postings: RwLock::new(Postings::default()),
-            symbols: Mutex::new(Symbols::default()),
+            symbols: RwLock::new(Symbols::default()),
             params: AppendParams {
                 ooo_window: opts.ooo_ms(),
                 samples_per_chunk: opts.samples_per_chunk,
@@ -111,7 +111,28 @@ impl Head {
     pub fn get_by_labels(&self, l: &Labels) -> Option<Arc<MemSeries>> {
         let h = l.stable_hash();
         let sh = self.shards[Self::shard_of_hash(h)].read().ok()?;
-        sh.find(h, l).cloned()
+        let syms = self.symbols.read().ok()?;
+        sh.find(h, l, &syms).cloned()
+    }
+
+    /// The labels of a series.
+    pub fn labels_of(&self, s: &MemSeries) -> Labels {
+        self.symbols
+            .read()
+            .map(|syms| s.labels(&syms))
+            .unwrap_or_default()
+    }
+
+    fn add_postings(&self, s: &MemSeries) -> Result<(), StorageError> {
+        let keys = {
+            let syms = self.symbols.read().map_err(|_| lock_err())?;
+            s.label_syms(&syms)
+        };
+        self.postings
+            .write()
+            .map_err(|_| lock_err())?
+            .add(s.r, &keys);
+        Ok(())
     }
 
     fn validate(&self, l: &Labels) -> Result<(), StorageError> {
@@ -152,14 +173,18 @@ impl Head {
         let si = Self::shard_of_hash(h);
         {
             let sh = self.shards[si].read().map_err(|_| lock_err())?;
-            if let Some(s) = sh.find(h, l) {
+            let syms = self.symbols.read().map_err(|_| lock_err())?;
+            if let Some(s) = sh.find(h, l, &syms) {
                 return Ok((s.clone(), false));
             }
         }
         self.validate(l)?;
         let mut sh = self.shards[si].write().map_err(|_| lock_err())?;
-        if let Some(s) = sh.find(h, l) {
-            return Ok((s.clone(), false));
+        {
+            let syms = self.symbols.read().map_err(|_| lock_err())?;
+            if let Some(s) = sh.find(h, l, &syms) {
+                return Ok((s.clone(), false));
+            }
         }
         if self.max_series > 0 && self.num_series.load(Ordering::Relaxed) >= self.max_series {
             self.counters
@@ -178,12 +203,12 @@ impl Head {
         drop(sh);
         self.num_series.fetch_add(1, Ordering::Relaxed);
         self.counters.series_created.fetch_add(1, Ordering::Relaxed);
-        self.postings.write().map_err(|_| lock_err())?.add(&s);
+        self.add_postings(&s)?;
         Ok((s, true))
     }
 
     fn new_series(&self, r: u64, h: u64, l: &Labels) -> Result<MemSeries, StorageError> {
-        let mut syms = self.symbols.lock().map_err(|_| lock_err())?;
+        let mut syms = self.symbols.write().map_err(|_| lock_err())?;
         let labels = l
             .iter()
             .map(|x| (syms.intern(&x.name), syms.intern(&x.value)))
@@ -215,7 +240,7 @@ impl Head {
         self.num_series.fetch_add(1, Ordering::Relaxed);
         self.counter
             .fetch_max((r >> SHARD_BITS) + 1, Ordering::Relaxed);
-        self.postings.write().map_err(|_| poisoned())?.add(&s);
+        self.add_postings(&s)?;
         Ok(s)
     }
 
@@ -299,9 +324,13 @@ impl Head {
             }
         }
         {
+            let keys: Vec<Vec<_>> = {
+                let syms = self.symbols.read().map_err(|_| poisoned())?;
+                removed.iter().map(|s| s.label_syms(&syms)).collect()
+            };
             let mut p = self.postings.write().map_err(|_| poisoned())?;
-            for s in &removed {
-                p.remove(s);
+            for (s, k) in removed.iter().zip(&keys) {
+                p.remove(s.r, k);
             }
         }
         let n = removed.len();
@@ -309,8 +338,13 @@ impl Head {
         self.counters
             .series_removed
             .fetch_add(n as u64, Ordering::Relaxed);
-        drop(removed);
-        self.symbols.lock().map_err(|_| poisoned())?.sweep();
+        let mut syms = self.symbols.write().map_err(|_| poisoned())?;
+        for s in &removed {
+            for (a, b) in s.labels.iter() {
+                syms.release(*a);
+                syms.release(*b);
+            }
+        }
         Ok(n)
     }
 
@@ -362,7 +396,7 @@ impl Head {
 
     pub fn symbols_stats(&self) -> (usize, usize) {
         self.symbols
-            .lock()
+            .read()
             .map(|s| (s.len(), s.bytes()))
             .unwrap_or((0, 0))
     }

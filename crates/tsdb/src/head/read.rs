@@ -27,7 +27,11 @@ impl Head {
         };
         refs.into_iter()
             .filter_map(|r| self.get_by_ref(r))
-            .filter(|s| matchers.iter().all(|m| m.matches(s.get(&m.name))))
+            .filter(|s| {
+                self.symbols
+                    .read()
+                    .is_ok_and(|syms| matchers.iter().all(|m| m.matches(s.get(&syms, &m.name))))
+            })
             .collect()
     }
 
@@ -43,8 +47,10 @@ impl Head {
     pub fn label_names(&self, matchers: &[Matcher], mint: i64, maxt: i64) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         for s in self.series_in_range(matchers, mint, maxt) {
+            let Ok(syms) = self.symbols.read() else { break };
             for (n, _) in s.labels.iter() {
-                if !out.contains(&**n) {
+                let n = syms.get(*n);
+                if !out.contains(n) {
                     out.insert(n.to_string());
                 }
             }
@@ -65,7 +71,8 @@ impl Head {
         let mut ms: Vec<Matcher> = matchers.to_vec();
         ms.push(Matcher::not_equal(name, ""));
         for s in self.series_in_range(&ms, mint, maxt) {
-            let v = s.get(name);
+            let Ok(syms) = self.symbols.read() else { break };
+            let v = s.get(&syms, name);
             if !out.contains(v) {
                 out.insert(v.to_string());
             }

@@ -201,7 +201,7 @@ pub(crate) fn checkpoint_records(head: &Head) -> Result<Vec<Vec<u8>>> {
     let mut out = Vec::new();
     for batch in series.chunks(BATCH) {
         let labels: Vec<(u64, telltale_model::Labels)> =
-            batch.iter().map(|s| (s.r, s.labels())).collect();
+            batch.iter().map(|s| (s.r, head.labels_of(s))).collect();
         let mut rec = Vec::new();
         record::encode_series(&mut rec, labels.iter().map(|(r, l)| (*r, l)));
         out.push(rec);

@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use telltale_model::{Label, Labels};
 
+use super::index::Symbols;
 use crate::chunkenc::{
     ChunkIter, ENCODING_XOR, XorAppender, compact_chunk, decode_any, encode_best,
 };
@@ -68,14 +69,15 @@ pub(crate) enum Accept {
 pub(crate) struct MemSeries {
     pub r: u64,
     pub hash: u64,
-    pub labels: Box<[(Sym, Sym)]>,
+    /// Label name and value ids in the head's symbol table, sorted by name.
+    pub labels: Box<[(u32, u32)]>,
     /// Whether the series record is in the WAL.
     pub logged: AtomicBool,
     pub data: Mutex<SeriesData>,
 }
 
 impl MemSeries {
-    pub fn new(r: u64, hash: u64, labels: Box<[(Sym, Sym)]>) -> Self {
+    pub fn new(r: u64, hash: u64, labels: Box<[(u32, u32)]>) -> Self {
         MemSeries {
             r,
             hash,
@@ -86,29 +88,40 @@ impl MemSeries {
     }
 
     /// The labels as a model [`Labels`].
-    pub fn labels(&self) -> Labels {
+    pub fn labels(&self, syms: &Symbols) -> Labels {
         Labels::from_sorted(
             self.labels
                 .iter()
-                .map(|(n, v)| Label::new(&**n, &**v))
+                .map(|(n, v)| Label::new(syms.get(*n), syms.get(*v)))
                 .collect(),
         )
     }
 
+    /// The label strings, shared.
+    pub fn label_syms(&self, syms: &Symbols) -> Vec<(Sym, Sym)> {
+        self.labels
+            .iter()
+            .map(|(n, v)| (syms.arc(*n), syms.arc(*v)))
+            .collect()
+    }
+
     /// Whether the labels equal `l`.
-    pub fn labels_eq(&self, l: &Labels) -> bool {
+    pub fn labels_eq(&self, syms: &Symbols, l: &Labels) -> bool {
         self.labels.len() == l.len()
             && self
                 .labels
                 .iter()
                 .zip(l.iter())
-                .all(|((n, v), x)| **n == *x.name && **v == *x.value)
+                .all(|((n, v), x)| syms.get(*n) == x.name && syms.get(*v) == x.value)
     }
 
     /// The value of label `name`, or `""`.
-    pub fn get(&self, name: &str) -> &str {
-        match self.labels.binary_search_by(|(n, _)| (**n).cmp(name)) {
-            Ok(i) => &self.labels[i].1,
+    pub fn get<'a>(&self, syms: &'a Symbols, name: &str) -> &'a str {
+        match self
+            .labels
+            .binary_search_by(|(n, _)| syms.get(*n).cmp(name))
+        {
+            Ok(i) => syms.get(self.labels[i].1),
             Err(_) => "",
         }
     }
