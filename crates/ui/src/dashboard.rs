@@ -19,6 +19,9 @@ use crate::grafana;
 pub const MAX_DASHBOARD_BYTES: usize = 4 << 20;
 /// Most dashboard files read from one directory.
 pub const MAX_DASHBOARD_FILES: usize = 1000;
+/// Most bytes read from one directory per request (64 MiB), so a directory
+/// of large files cannot exhaust memory.
+pub const MAX_DASHBOARD_DIR_BYTES: u64 = 64 << 20;
 
 /// A dashboard: variables and rows of panels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -336,7 +339,18 @@ pub fn load_all(dir: Option<&Path>) -> (Vec<(Dashboard, String)>, Vec<UiError>) 
         }
     };
     files.sort();
+    let mut budget = MAX_DASHBOARD_DIR_BYTES;
     for p in files {
+        let size = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+        if size > budget {
+            errors.push(UiError::TooLarge {
+                path: p,
+                size,
+                limit: budget as usize,
+            });
+            continue;
+        }
+        budget -= size;
         match read_file(&p) {
             Ok(d) => {
                 let name = p
