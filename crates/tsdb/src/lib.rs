@@ -3,8 +3,12 @@
 //! Samples arrive through an [`Appender`](telltale_model::Appender): each
 //! commit is written to the write-ahead log ([`wal`]) and then applied to
 //! the in-memory head, where every series keeps its recent samples in
-//! compressed chunks ([`chunkenc`]: delta-of-delta timestamps, XOR values,
-//! Prometheus's layout). The head is persisted periodically into immutable
+//! compressed chunks ([`chunkenc`]): the chunk being appended to is an XOR
+//! chunk (delta-of-delta timestamps, XOR values, Prometheus's layout);
+//! closed chunks and block chunks take the smallest of XOR, a decimal
+//! encoding and a bit-packed decimal encoding ([`chunkenc::to_xor`] gives
+//! Prometheus XOR chunks back for remote read). The head is persisted
+//! periodically into immutable
 //! blocks on disk (chunk files, an index of symbols, series and postings,
 //! and `meta.json`), which are compacted into larger ones and deleted by
 //! retention. A [`Querier`](telltale_model::Querier) reads head and blocks
@@ -34,7 +38,7 @@
 //!
 //! # Layout
 //!
-//! - [`chunkenc`]: the bit stream and the XOR chunk codec.
+//! - [`chunkenc`]: the bit stream and the chunk codecs (XOR, decimal, packed).
 //! - [`wal`]: segments of CRC-checked records, record types, checkpoints.
 //! - `head`: series, postings, symbols, appending, replay.
 //! - `block`: chunk files, index, `meta.json`, tombstones, block writer.

@@ -1,8 +1,11 @@
-//! Chunk codecs: the bit stream and the XOR chunk.
+//! Chunk codecs: the bit stream, the XOR chunk and Telltale's decimal and
+//! packed chunks.
 //!
 //! A chunk holds up to 65535 samples of one series (the head cuts them at
-//! about 120) with timestamps as delta-of-delta and values XORed with their
-//! predecessor, in Prometheus's XOR layout (`docs/format/chunks.md`).
+//! about 120). The XOR chunk (timestamps as delta-of-delta, values XORed
+//! with their predecessor) is bit for bit Prometheus's; the decimal and
+//! packed chunks store values as integers times a power of ten and are used
+//! for closed chunks when smaller. Layouts: `docs/format/chunks.md`.
 
 pub mod bstream;
 pub mod dec;
