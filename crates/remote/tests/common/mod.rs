@@ -2,6 +2,8 @@
 //! starting real peers with bounded waits.
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -39,6 +41,22 @@ impl Drop for Peer {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+impl Peer {
+    /// Stops the process gracefully (SIGTERM through `kill`), waiting at
+    /// most 30 s before killing it, so it can flush what it acknowledged.
+    pub fn terminate(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        for _ in 0..300 {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }
 
