@@ -96,8 +96,10 @@ impl Options {
                 reason: reason.to_string(),
             })
         };
-        if self.block_duration.as_millis() < 1000 {
-            return bad("block_duration", "must be at least 1s");
+        if self.block_duration.as_millis() < 1000
+            || self.block_duration > Duration::from_secs(31 * 24 * 3600)
+        {
+            return bad("block_duration", "must be between 1s and 31 days");
         }
         if self.wal_segment_size < 64 * 1024 {
             return bad("wal_segment_size", "must be at least 64 KiB");

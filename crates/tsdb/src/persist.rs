@@ -33,7 +33,7 @@ fn series_chunks(t: &TakenSeries, per_chunk: usize) -> Result<Vec<OutChunk>> {
             .iter()
             .map(|c| OutChunk {
                 mint: c.mint,
-                maxt: c.maxt,
+                maxt: c.maxt(),
                 enc: c.enc,
                 data: Box::from(&c.data[..]),
             })

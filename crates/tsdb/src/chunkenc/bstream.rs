@@ -57,6 +57,11 @@ impl BitWriter {
         } else {
             let rest = nbits - free;
             let word = shl(self.acc, free) | (v >> rest);
+            // Grow in small steps: head chunks live long, and doubling
+            // would leave a quarter of their memory unused on average.
+            if self.buf.capacity() - self.buf.len() < 8 {
+                self.buf.reserve_exact(32);
+            }
             self.buf.extend_from_slice(&word.to_be_bytes());
             self.acc = v & low_mask(rest);
             self.n = rest;

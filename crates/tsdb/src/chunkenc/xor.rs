@@ -116,7 +116,7 @@ impl Default for XorAppender {
 impl XorAppender {
     /// A new, empty chunk.
     pub fn new() -> Self {
-        let mut w = BitWriter::with_capacity(64);
+        let mut w = BitWriter::with_capacity(32);
         w.write_bits(0, 16);
         XorAppender {
             w,

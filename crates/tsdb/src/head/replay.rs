@@ -70,6 +70,14 @@ impl<'a> Replayer<'a> {
                 for (r, l) in list {
                     match self.head.get_by_labels(&l) {
                         Some(s) if s.r != r => {
+                            // Ingestion created the series anew, so the old
+                            // one had been removed empty: forget its newest
+                            // timestamp as ingestion did.
+                            let mut d = s.data.lock().map_err(|_| poisoned())?;
+                            if d.is_empty() {
+                                d.maxt = i64::MIN;
+                            }
+                            drop(d);
                             self.aliases.insert(r, s.r);
                         }
                         _ => {
@@ -152,16 +160,13 @@ impl<'a> Replayer<'a> {
             match c.kind {
                 ChunkKind::Closed | ChunkKind::ClosedDecimal | ChunkKind::ClosedPacked => {
                     self.head.note_time(c.mint, c.maxt);
-                    d.chunks.push(HeadChunk {
-                        mint: c.mint,
-                        maxt: c.maxt,
-                        enc: match c.kind {
-                            ChunkKind::ClosedDecimal => ENCODING_DEC,
-                            ChunkKind::ClosedPacked => ENCODING_PACKED,
-                            _ => ENCODING_XOR,
-                        },
-                        data: Arc::from(c.data),
-                    });
+                    let enc = match c.kind {
+                        ChunkKind::ClosedDecimal => ENCODING_DEC,
+                        ChunkKind::ClosedPacked => ENCODING_PACKED,
+                        _ => ENCODING_XOR,
+                    };
+                    d.chunks
+                        .push(HeadChunk::new(c.mint, c.maxt, enc, Arc::from(c.data)));
                 }
                 ChunkKind::Open => {
                     self.head.note_time(c.mint, c.maxt);
@@ -235,7 +240,7 @@ fn checkpoint_series(r: u64, d: &SeriesData) -> Option<CheckpointSeries> {
                 _ => ChunkKind::Closed,
             },
             mint: c.mint,
-            maxt: c.maxt,
+            maxt: c.maxt(),
             data: c.data.to_vec(),
         })
         .collect();

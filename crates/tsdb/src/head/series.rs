@@ -19,10 +19,30 @@ pub(crate) type Sym = Arc<str>;
 #[derive(Debug, Clone)]
 pub(crate) struct HeadChunk {
     pub mint: i64,
-    pub maxt: i64,
+    /// `maxt - mint`: chunks never span more than a block (at most 31
+    /// days, see `Options::validate`), and 32 bits keep the struct at 32
+    /// bytes.
+    span: u32,
     /// The chunk encoding ([`crate::chunkenc::ENCODING_XOR`] or `_DEC`).
     pub enc: u8,
     pub data: Arc<[u8]>,
+}
+
+impl HeadChunk {
+    pub fn new(mint: i64, maxt: i64, enc: u8, data: Arc<[u8]>) -> Self {
+        let span = u32::try_from(maxt.saturating_sub(mint).max(0)).unwrap_or(u32::MAX);
+        HeadChunk {
+            mint,
+            span,
+            enc,
+            data,
+        }
+    }
+
+    /// The last timestamp.
+    pub fn maxt(&self) -> i64 {
+        self.mint.saturating_add(i64::from(self.span))
+    }
 }
 
 /// The mutable part of a series.
@@ -194,7 +214,7 @@ impl SeriesData {
             None
         };
         for c in &self.chunks {
-            if c.mint <= t && t <= c.maxt {
+            if c.mint <= t && t <= c.maxt() {
                 return in_chunk(c.enc, &c.data);
             }
         }
@@ -269,12 +289,8 @@ impl SeriesData {
         {
             let (mint, maxt) = (o.min_time(), o.max_time());
             let (enc, data) = compact_chunk(o.finish());
-            self.chunks.push(HeadChunk {
-                mint,
-                maxt,
-                enc,
-                data: Arc::from(data),
-            });
+            self.chunks
+                .push(HeadChunk::new(mint, maxt, enc, Arc::from(data)));
         }
     }
 
@@ -291,13 +307,13 @@ impl SeriesData {
             .open
             .as_ref()
             .is_some_and(|o| o.num_samples() > 0 && touches(o.min_time(), o.max_time()));
-        if !open_touched && !self.chunks.iter().any(|c| touches(c.mint, c.maxt)) {
+        if !open_touched && !self.chunks.iter().any(|c| touches(c.mint, c.maxt())) {
             return removed;
         }
         self.close_open();
         let mut kept = Vec::with_capacity(self.chunks.len());
         for c in std::mem::take(&mut self.chunks) {
-            if !touches(c.mint, c.maxt) {
+            if !touches(c.mint, c.maxt()) {
                 kept.push(c);
                 continue;
             }
@@ -310,12 +326,7 @@ impl SeriesData {
             removed += samples.len() - rest.len();
             if let (Some(first), Some(last)) = (rest.first(), rest.last()) {
                 let (enc, data) = encode_best(&rest);
-                kept.push(HeadChunk {
-                    mint: first.0,
-                    maxt: last.0,
-                    enc,
-                    data: Arc::from(data),
-                });
+                kept.push(HeadChunk::new(first.0, last.0, enc, Arc::from(data)));
             }
         }
         self.chunks = kept;
@@ -337,7 +348,7 @@ impl SeriesData {
         let chunks: Vec<HeadChunk> = self
             .chunks
             .iter()
-            .take_while(|c| c.maxt < before)
+            .take_while(|c| c.maxt() < before)
             .cloned()
             .collect();
         let ooo = self
@@ -374,7 +385,7 @@ impl SeriesData {
     pub fn snapshot(&self, mint: i64, maxt: i64) -> Snapshot {
         let mut chunks = Vec::new();
         for c in &self.chunks {
-            if c.maxt >= mint && c.mint <= maxt {
+            if c.maxt() >= mint && c.mint <= maxt {
                 chunks.push((c.enc, c.data.clone()));
             }
         }
@@ -400,7 +411,9 @@ impl SeriesData {
 
     /// Whether any sample lies in `[mint, maxt]` (by chunk ranges).
     pub fn overlaps(&self, mint: i64, maxt: i64) -> bool {
-        self.chunks.iter().any(|c| c.maxt >= mint && c.mint <= maxt)
+        self.chunks
+            .iter()
+            .any(|c| c.maxt() >= mint && c.mint <= maxt)
             || self.open.as_ref().is_some_and(|o| {
                 o.num_samples() > 0 && o.max_time() >= mint && o.min_time() <= maxt
             })
@@ -474,7 +487,7 @@ mod tests {
             d.append(t, 1.0, &p).unwrap();
         }
         assert_eq!(d.chunks.len(), 1);
-        assert_eq!(d.chunks[0].maxt, 200);
+        assert_eq!(d.chunks[0].maxt(), 200);
         let (taken, ooo) = d.snapshot_before(250);
         assert_eq!(taken.len(), 1);
         d.drop_persisted(&taken, &ooo);
