@@ -5,6 +5,9 @@
 //!   streamed as XOR chunks.
 //! - [`otlp`]: the OTLP/HTTP metrics receiver at Prometheus's path,
 //!   `POST /api/v1/otlp/v1/metrics`, protobuf and JSON.
+//! - [`query`]: reading from elsewhere: `remote_read` endpoints merged
+//!   into local queries ([`MergeQueryable`]) and a remote
+//!   Prometheus-compatible query API as storage ([`PromApiQueryable`]).
 //! - [`write`]: remote write out. Each `remote_write` entry gets a
 //!   [`RemoteWriter`] that tails the TSDB's WAL directory, so an outage of
 //!   the receiver loses nothing still in the WAL.
@@ -26,10 +29,14 @@
 
 pub mod error;
 pub mod otlp;
+pub mod query;
 pub mod read;
 pub mod write;
 
 pub use error::Error;
 pub use otlp::{OtlpLimits, OtlpReceiver, otlp_router};
+pub use query::{
+    MergeQueryable, PromApiQueryable, RemoteQueryConfig, RemoteReadConfig, RemoteReadQueryable,
+};
 pub use read::{ReadLimits, remote_read_router};
 pub use write::{RemoteWriteConfig, RemoteWriter, SenderOptions};
