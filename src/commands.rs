@@ -84,13 +84,9 @@ pub fn test_promql(files: &[PathBuf]) -> Result<()> {
 ///
 /// # Errors
 ///
-/// Always, until bulk import lands.
+/// As [`crate::import::run`].
 pub fn import(args: ImportArgs) -> Result<()> {
-    bail!(
-        "import of {} into {}: bulk import is not part of this build yet",
-        args.file.display(),
-        args.data_dir.display()
-    )
+    crate::import::run(args)
 }
 
 fn parse_time_arg(s: &str, now: i64) -> Result<i64> {

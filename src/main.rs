@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod exporter;
 mod host;
+mod import;
 mod selfmetrics;
 mod serve;
 mod storage;
