@@ -219,7 +219,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use telltale_model::{Matcher, Queryable, SampleIterator, SelectHints};
+    use telltale_model::{Matcher, Queryable, SelectHints};
 
     fn open(dir: &Path) -> telltale_tsdb::Db {
         telltale_tsdb::Db::open(
