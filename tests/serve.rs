@@ -321,3 +321,68 @@ fn tls_serves_the_api() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// The UI comes from the binary itself: started from an empty directory,
+/// a copy of the binary alone serves every page and its assets.
+#[test]
+fn ui_is_served_with_no_files_beside_the_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("telltale");
+    std::fs::copy(common::binary(), &bin).unwrap();
+    let mut child = std::process::Command::new(&bin)
+        .current_dir(tmp.path())
+        .args([
+            "serve",
+            "--no-host-metrics",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            "d",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(i) = line.find("http://127.0.0.1:") {
+                let rest = &line[i + 7..];
+                let end = rest.find(['/', ' ']).unwrap_or(rest.len());
+                let _ = tx.send(rest[..end].to_string());
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("address logged");
+    for (path, kind) in [
+        ("/", "text/html"),
+        ("/explore", "text/html"),
+        ("/alerts", "text/html"),
+    ] {
+        let (st, body) = http(&addr, "GET", path, &[], b"").unwrap();
+        assert_eq!(st, 200, "{path}");
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            body.contains("<html") || body.contains("<!doctype"),
+            "{kind} {path}: {body}"
+        );
+        // Every script and stylesheet the page names is served too.
+        for attr in ["src=\"/ui/", "href=\"/ui/"] {
+            for part in body.split(attr).skip(1) {
+                let asset = format!("/ui/{}", part.split('"').next().unwrap_or(""));
+                let (st, b) = http(&addr, "GET", &asset, &[], b"").unwrap();
+                assert_eq!(st, 200, "{asset}");
+                assert!(!b.is_empty(), "{asset} is empty");
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
