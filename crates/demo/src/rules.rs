@@ -13,7 +13,7 @@ use std::time::Duration;
 /// - `DemoHighErrorRatio`: more than 5 % of requests (scrapes of
 ///   `/metrics` left out) answered 5xx;
 /// - `DemoHighLatencyP95`: 95th-percentile latency above 500 ms;
-/// - `DemoProcessCpuBusy`: the process uses more than 0.8 CPU;
+/// - `DemoProcessCpuBusy`: the process uses more than half a CPU;
 /// - `DemoSimulatedCpuHigh`: `demo_cpu_usage_percent` above 90.
 ///
 /// They select `job="demo"`, the job of [`scrape_config_yaml`].
