@@ -140,9 +140,13 @@ pub(crate) async fn ram_task(
         })?;
     let budget = RamBudget(s.clone(), mb);
     let bytes = mb * MIB;
-    let block = tokio::task::spawn_blocking(move || allocate_touched(bytes))
-        .await
-        .map_err(|_| DemoError::OutOfMemory { bytes })??;
+    // The budget travels with the memory: if the client goes away while
+    // the pages are being written, it is given back only once they are
+    // freed, never before.
+    let (block, budget) =
+        tokio::task::spawn_blocking(move || allocate_touched(bytes).map(|v| (v, budget)))
+            .await
+            .map_err(|_| DemoError::OutOfMemory { bytes })??;
     s.metrics().ram_bytes.inc_by(bytes as i64);
     let state = s.clone();
     tokio::spawn(async move {
