@@ -252,3 +252,75 @@ async fn prometheus_receiver_stores_everything_across_an_outage() {
     w.stop().await;
     drop(prom);
 }
+
+/// Sender throughput to each receiver: 2000 series × 500 samples (5 s
+/// apart, within the last hour so Prometheus's head takes them all) already
+/// in the WAL, timed from start until the receiver acknowledged all.
+/// Run with `cargo test --release -p telltale-remote --test
+/// remote_write_interop -- --ignored --nocapture throughput`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement, prints figures"]
+async fn throughput_to_receivers() {
+    const N_SERIES: usize = 2000;
+    const N_SAMPLES: i64 = 500;
+    let total = N_SERIES as u64 * N_SAMPLES as u64;
+    let d = tempfile::tempdir().unwrap();
+    let agent = d.path().join("agent");
+    let db = open(&agent);
+    let t0 = now_ms() - 3_000_000;
+    for i in 0..N_SAMPLES {
+        let mut app = db.appender();
+        for s in 0..N_SERIES {
+            let l =
+                Labels::from_pairs(&[("__name__", "tp"), ("job", "bench"), ("s", &s.to_string())]);
+            app.append(0, &l, t0 + i * 5_000, i as f64).unwrap();
+        }
+        app.commit().unwrap();
+    }
+    let mut peers: Vec<(&str, String, Peer)> = Vec::new();
+    if let Some(bin) = peer("/usr/bin/victoria-metrics") {
+        let port = free_port();
+        let p = start_vm(&bin, port, &d.path().join("vm"));
+        let base = format!("http://127.0.0.1:{port}");
+        wait_ready(&format!("{base}/health"), 30).await;
+        peers.push(("VictoriaMetrics", base, p));
+    }
+    if let Some(bin) = peer("/usr/bin/prometheus") {
+        let port = free_port();
+        let p = start_prom(&bin, port, &d.path().join("prom"));
+        let base = format!("http://127.0.0.1:{port}");
+        wait_ready(&format!("{base}/-/ready"), 30).await;
+        peers.push(("Prometheus", base, p));
+    }
+    for (name, base, p) in peers {
+        let mut c = RemoteWriteConfig::new(format!("{base}/api/v1/write"));
+        c.name = Some(name.into());
+        let w = RemoteWriter::start(
+            c,
+            SenderOptions {
+                poll_interval: Duration::from_millis(20),
+                ..SenderOptions::for_data_dir(&agent)
+            },
+        )
+        .unwrap();
+        let st = w.stats();
+        let start = std::time::Instant::now();
+        for _ in 0..12_000 {
+            if st.snapshot().sent >= total {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let secs = start.elapsed().as_secs_f64();
+        let s = st.snapshot();
+        assert_eq!(s.sent, total, "{name}: {s:?}");
+        println!(
+            "{name}: {total} samples in {secs:.2}s = {:.0} samples/s ({} requests, {} shards at the end)",
+            total as f64 / secs,
+            s.requests,
+            s.shards
+        );
+        w.stop().await;
+        p.terminate();
+    }
+}

@@ -180,3 +180,38 @@ async fn refused_batches_are_dropped_and_counted() {
     assert_eq!(st.snapshot().retried, 0);
     w.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_telltale_receives_what_the_agent_wrote() {
+    use telltale_model::{Matcher, Queryable, SelectHints};
+    let d = tempfile::tempdir().unwrap();
+    let db = open(&d.path().join("agent"));
+    let central = Arc::new(open(&d.path().join("central")));
+    let state = telltale_scrape::RemoteWriteState::new(
+        central.clone(),
+        telltale_scrape::remote_write::RemoteWriteConfig::default(),
+    );
+    let addr = serve(telltale_scrape::remote_write_router(state)).await;
+    write(&db, 0, 500, 4);
+    let w = RemoteWriter::start(
+        config(format!("http://{addr}/api/v1/write")),
+        opts(&d.path().join("agent")),
+    )
+    .unwrap();
+    let st = w.stats();
+    until("2000 sent", || st.snapshot().sent == 2000).await;
+    let q = central.querier(0, i64::MAX).unwrap();
+    let series = q
+        .select(
+            &SelectHints::default(),
+            &[Matcher::equal("__name__", "rw_test")],
+        )
+        .unwrap();
+    assert_eq!(series.len(), 4);
+    for mut s in series {
+        let got = s.samples.collect_all().unwrap();
+        assert_eq!(got.len(), 500);
+        assert_eq!((got[499].t, got[499].v), (1_000_000 + 499 * 1000, 499.0));
+    }
+    w.stop().await;
+}
