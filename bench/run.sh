@@ -11,6 +11,8 @@
 # a fresh scratch directory that is removed on exit. Bounded: the driver is
 # killed after $BENCH_TIMEOUT (default 30 min for small, 8 h for large).
 # Every process it starts runs in one process group, killed on exit.
+# TELLTALE_BIN=/path/to/telltale uses that binary instead of building one
+# (the driver is still built).
 set -euo pipefail
 
 SIZE=small
@@ -47,7 +49,11 @@ if [[ ${#need_install[@]} -gt 0 ]]; then
 fi
 
 echo "building (release) in $CARGO_TARGET_DIR" >&2
-(cd "$ROOT" && cargo build --release --quiet --bin telltale && cargo build --release --quiet -p telltale-loadgen)
+if [[ -z "${TELLTALE_BIN:-}" ]]; then
+  (cd "$ROOT" && cargo build --release --quiet --bin telltale)
+  TELLTALE_BIN="$CARGO_TARGET_DIR/release/telltale"
+fi
+(cd "$ROOT" && cargo build --release --quiet -p telltale-loadgen)
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/telltale-bench.XXXXXX")"
 DRIVER_PID=""
@@ -67,7 +73,7 @@ CMD="bench/run.sh --size $SIZE${ARGS[*]:+ ${ARGS[*]}}"
 setsid timeout --signal=TERM --kill-after=30 "$TIMEOUT" \
   "$CARGO_TARGET_DIR/release/telltale-loadgen" bench \
   --size "$SIZE" \
-  --telltale "$CARGO_TARGET_DIR/release/telltale" \
+  --telltale "$TELLTALE_BIN" \
   --prometheus "$(command -v prometheus)" \
   --victoria-metrics "$(command -v victoria-metrics)" \
   --work-dir "$WORK" \
