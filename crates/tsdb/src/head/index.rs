@@ -37,8 +37,11 @@ pub(crate) type U64Map<V> = HashMap<u64, V, BuildHasherDefault<U64Hasher>>;
 #[derive(Default)]
 pub(crate) struct Shard {
     pub by_ref: U64Map<Arc<MemSeries>>,
-    /// Usually one series per hash: kept inline, no allocation.
-    pub by_hash: U64Map<smallvec::SmallVec<[Arc<MemSeries>; 1]>>,
+    /// One series per label hash: 16 bytes per entry.
+    by_hash: U64Map<Arc<MemSeries>>,
+    /// Further series whose labels have a hash already in `by_hash`
+    /// (64-bit collisions: practically never).
+    collisions: U64Map<Vec<Arc<MemSeries>>>,
 }
 
 impl Shard {
@@ -48,10 +51,46 @@ impl Shard {
         l: &telltale_model::Labels,
         syms: &Symbols,
     ) -> Option<&Arc<MemSeries>> {
-        self.by_hash
+        let first = self.by_hash.get(&hash)?;
+        if first.labels_eq(syms, l) {
+            return Some(first);
+        }
+        self.collisions
             .get(&hash)?
             .iter()
             .find(|s| s.labels_eq(syms, l))
+    }
+
+    /// Adds `s` under its label hash.
+    pub fn insert_hash(&mut self, hash: u64, s: Arc<MemSeries>) {
+        match self.by_hash.entry(hash) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collisions.entry(hash).or_default().push(s);
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(s);
+            }
+        }
+    }
+
+    /// Removes series `r` from under `hash`.
+    pub fn remove_hash(&mut self, hash: u64, r: u64) {
+        if self.by_hash.get(&hash).is_some_and(|s| s.r == r) {
+            self.by_hash.remove(&hash);
+            if let Some(list) = self.collisions.get_mut(&hash) {
+                if let Some(next) = list.pop() {
+                    self.by_hash.insert(hash, next);
+                }
+                if list.is_empty() {
+                    self.collisions.remove(&hash);
+                }
+            }
+        } else if let Some(list) = self.collisions.get_mut(&hash) {
+            list.retain(|x| x.r != r);
+            if list.is_empty() {
+                self.collisions.remove(&hash);
+            }
+        }
     }
 }
 
@@ -291,6 +330,37 @@ mod tests {
     fn set_operations() {
         assert_eq!(intersect(&[1, 3, 5, 7], &[3, 4, 7]), vec![3, 7]);
         assert_eq!(subtract(&[1, 3, 5, 7], &[3, 4, 7]), vec![1, 5]);
+    }
+
+    #[test]
+    fn hash_collisions_keep_every_series_findable() {
+        use telltale_model::Labels;
+        let mut syms = Symbols::default();
+        let mk = |syms: &mut Symbols, r: u64, v: &str| {
+            let ids = vec![(syms.intern("__name__"), syms.intern(v))].into_boxed_slice();
+            Arc::new(MemSeries::new(r, 7, ids))
+        };
+        let (a, b, c) = (
+            mk(&mut syms, 1, "a"),
+            mk(&mut syms, 2, "b"),
+            mk(&mut syms, 3, "c"),
+        );
+        let mut sh = Shard::default();
+        for s in [&a, &b, &c] {
+            sh.insert_hash(7, s.clone());
+        }
+        let la = Labels::from_pairs(&[("__name__", "a")]);
+        let lb = Labels::from_pairs(&[("__name__", "b")]);
+        let lc = Labels::from_pairs(&[("__name__", "c")]);
+        assert_eq!(sh.find(7, &lb, &syms).map(|s| s.r), Some(2));
+        sh.remove_hash(7, 1);
+        assert!(sh.find(7, &la, &syms).is_none());
+        assert_eq!(sh.find(7, &lb, &syms).map(|s| s.r), Some(2));
+        assert_eq!(sh.find(7, &lc, &syms).map(|s| s.r), Some(3));
+        sh.remove_hash(7, 3);
+        sh.remove_hash(7, 2);
+        assert!(sh.find(7, &lb, &syms).is_none());
+        assert!(sh.collisions.is_empty() && sh.by_hash.is_empty());
     }
 
     #[test]

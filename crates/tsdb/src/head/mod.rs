@@ -199,7 +199,7 @@ impl Head {
         let r = (n << SHARD_BITS) | si as u64;
         let s = Arc::new(self.new_series(r, h, l)?);
         sh.by_ref.insert(r, s.clone());
-        sh.by_hash.entry(h).or_default().push(s.clone());
+        sh.insert_hash(h, s.clone());
         drop(sh);
         self.num_series.fetch_add(1, Ordering::Relaxed);
         self.counters.series_created.fetch_add(1, Ordering::Relaxed);
@@ -235,7 +235,7 @@ impl Head {
         {
             let hi = Self::shard_of_hash(h);
             let mut sh = self.shards[hi].write().map_err(|_| poisoned())?;
-            sh.by_hash.entry(h).or_default().push(s.clone());
+            sh.insert_hash(h, s.clone());
         }
         self.num_series.fetch_add(1, Ordering::Relaxed);
         self.counter
@@ -316,12 +316,7 @@ impl Head {
         for s in &removed {
             let si = Self::shard_of_hash(s.hash);
             let mut sh = self.shards[si].write().map_err(|_| poisoned())?;
-            if let Some(list) = sh.by_hash.get_mut(&s.hash) {
-                list.retain(|x| x.r != s.r);
-                if list.is_empty() {
-                    sh.by_hash.remove(&s.hash);
-                }
-            }
+            sh.remove_hash(s.hash, s.r);
         }
         {
             let keys: Vec<Vec<_>> = {
