@@ -35,6 +35,8 @@ pub enum Command {
     Test(TestCommand),
     /// Import OpenMetrics text with timestamps into a data directory.
     Import(ImportArgs),
+    /// Run the demo service: an instrumented web service to monitor, with load and failure simulation.
+    Demo(DemoArgs),
     /// Print version and build information.
     Version,
 }
@@ -66,6 +68,23 @@ pub struct ServeArgs {
     /// Alertmanager configuration for the built-in notifier (alertmanager.yml).
     #[arg(long, env = "TELLTALE_ALERTMANAGER_CONFIG")]
     pub alertmanager_config: Option<PathBuf>,
+    /// Start the demo service beside the server, scrape it (job `demo`) and load its alert rules.
+    #[arg(long, env = "TELLTALE_DEMO")]
+    pub demo: bool,
+    /// Where the demo of --demo listens [default: 127.0.0.1:9799, else a free port].
+    #[arg(long, env = "TELLTALE_DEMO_LISTEN")]
+    pub demo_listen: Option<String>,
+}
+
+/// Flags of `telltale demo`.
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TELLTALE_DEMO_LISTEN", default_value = "127.0.0.1:9799")]
+    pub listen: String,
+    /// Do not print a log line every 10 seconds.
+    #[arg(long)]
+    pub no_logs: bool,
 }
 
 /// Flags of `telltale exporter`.

@@ -7,6 +7,7 @@ mod alerting;
 mod cli;
 mod commands;
 mod config;
+mod demo;
 mod exporter;
 mod host;
 mod import;
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
         Some(Command::Test(TestCommand::Promql { files })) => commands::test_promql(&files),
         Some(Command::Test(TestCommand::Rules { files })) => commands::test_rules(&files),
         Some(Command::Import(args)) => commands::import(args),
+        Some(Command::Demo(args)) => runtime().and_then(|rt| rt.block_on(demo::run(args))),
         Some(Command::Version) => {
             println!(
                 "telltale, version {} (rust, {} {})",

@@ -169,6 +169,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         None => "http",
     };
     let self_url = format!("{scheme}://{addr}");
+    let demo = match args.demo {
+        true => Some(crate::demo::start_beside(&args).await?),
+        false => None,
+    };
+    let demo_addr = demo.as_ref().map(|d| d.local_addr());
 
     // Ingestion paths other than the host collectors.
     let scrape = ScrapeManager::new(appendable.clone()).map_err(|e| anyhow!("{e}"))?;
@@ -261,9 +266,13 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             };
             let specs = load_rule_specs(&new, &args2).map_err(|e| format!("{e:#}"))?;
             let ncfg = notifier_config(&new, &args2, &self_url2).map_err(|e| format!("{e:#}"))?;
-            scrape
-                .apply_config(&new.config.scrape.scrape_configs)
-                .map_err(|e| e.to_string())?;
+            let jobs = crate::demo::with_demo_job(
+                &new.config.scrape.scrape_configs,
+                &new.config.scrape.global,
+                demo_addr,
+            )
+            .map_err(|e| format!("{e:#}"))?;
+            scrape.apply_config(&jobs).map_err(|e| e.to_string())?;
             rules.update(specs, true);
             notifier.reload(ncfg).map_err(|e| e.to_string())?;
             if let Ok(mut y) = yaml.write() {
@@ -330,10 +339,13 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     storage.set(db);
     state.ready.store(true, Ordering::Release);
 
-    scrape
-        .apply_config(&s.config.scrape.scrape_configs)
-        .map_err(|e| anyhow!("{e}"))?;
-    if !s.config.scrape.scrape_configs.is_empty() {
+    let jobs = crate::demo::with_demo_job(
+        &s.config.scrape.scrape_configs,
+        &s.config.scrape.global,
+        demo_addr,
+    )?;
+    scrape.apply_config(&jobs).map_err(|e| anyhow!("{e}"))?;
+    if !jobs.is_empty() {
         tracing::info!(jobs = ?scrape.jobs(), "scraping");
     }
     let push_task = push.start().map_err(|e| anyhow!("{e}"))?;
@@ -383,6 +395,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         tracing::warn!(error = %e, "saving push groups failed");
     }
     notifier.stop();
+    if let Some(d) = demo {
+        let _ = d.shutdown().await;
+    }
     for t in tasks {
         let _ = t.await;
     }
@@ -470,6 +485,9 @@ fn load_rule_specs(s: &Settings, args: &ServeArgs) -> Result<Vec<telltale_rules:
     let mut specs = Vec::new();
     if !args.no_default_rules {
         specs.extend(telltale_rules::default_groups().map_err(fmt)?);
+    }
+    if args.demo {
+        specs.extend(crate::demo::rule_groups()?);
     }
     let files = alerting::rule_files(None, &s.config.own.rule_files, &s.config.base_dir())?;
     specs.extend(telltale_rules::file::load_files(&files).map_err(fmt)?);
