@@ -36,6 +36,9 @@ pub struct Config {
     pub own: OwnSections,
     /// `global` and `scrape_configs`, parsed by the scrape crate.
     pub scrape: telltale_scrape::config::ScrapeSection,
+    /// `remote_write`, `remote_read` and `remote_query`, parsed by the
+    /// remote crate.
+    pub remote: telltale_remote::RemoteSections,
 }
 
 /// The top-level keys; sections other crates parse are only checked to exist
@@ -71,6 +74,9 @@ pub struct OwnSections {
     /// Remote read endpoints (Prometheus's syntax).
     #[serde(default)]
     pub remote_read: Option<IgnoredAny>,
+    /// A remote Prometheus-compatible query API to use as storage.
+    #[serde(default)]
+    pub remote_query: Option<IgnoredAny>,
     /// Accepted for compatibility with prometheus.yml; not used.
     #[serde(default)]
     tracing: Option<IgnoredAny>,
@@ -399,11 +405,17 @@ impl Config {
         } else {
             telltale_scrape::config::parse_config(text, source).map_err(|e| anyhow!("{e}"))?
         };
+        let remote = if text.trim().is_empty() {
+            Default::default()
+        } else {
+            telltale_remote::RemoteSections::parse(text).map_err(|e| anyhow!("{source}: {e}"))?
+        };
         Ok(Config {
             text: text.to_string(),
             source: source.to_string(),
             own,
             scrape,
+            remote,
         })
     }
 

@@ -138,7 +138,31 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let s = settings(&args)?;
     let storage = Storage::new();
     let engine = Arc::new(Engine::new(engine_options(&s.config)));
-    let queryable: Arc<dyn Queryable> = Arc::new(storage.clone());
+    // Queries read the local storage, merged with remote_read endpoints,
+    // or a remote query engine instead (scale-out over an existing
+    // distributed engine).
+    let remote = &s.config.remote;
+    let queryable: Arc<dyn Queryable> = match &remote.remote_query {
+        Some(q) => {
+            tracing::info!(url = %q.url, "queries, rules and the UI read from a remote query engine");
+            Arc::new(
+                telltale_remote::PromApiQueryable::new(q.clone())
+                    .map_err(|e| anyhow!("remote_query: {e}"))?,
+            )
+        }
+        None if !remote.remote_read.is_empty() => Arc::new(telltale_remote::MergeQueryable::new(
+            Arc::new(storage.clone()),
+            remote
+                .remote_read
+                .iter()
+                .cloned()
+                .map(telltale_remote::RemoteReadQueryable::new)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow!("remote_read: {e}"))?,
+        )),
+        None => Arc::new(storage.clone()),
+    };
+    let writers: Arc<Mutex<Option<telltale_remote::RemoteWriters>>> = Arc::new(Mutex::new(None));
     let appendable: Arc<dyn Appendable> = Arc::new(storage.clone());
 
     let mut state = AppState::new(queryable.clone(), engine.clone());
@@ -198,6 +222,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         storage.clone(),
         last_host.clone(),
         scrape.clone(),
+        writers.clone(),
     ));
 
     // Alerting: the notifier, the /alert receiver and the rules.
@@ -287,6 +312,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let app = build_router(state.clone(), &s)?
         .merge(telltale_scrape::push_router(push.clone()))
         .merge(telltale_scrape::remote_write_router(remote_write))
+        .merge(telltale_remote::remote_read_router(
+            Arc::new(storage.clone()),
+            Default::default(),
+        ))
+        .merge(telltale_remote::otlp_router(appendable.clone()))
         .nest("/api/v2", telltale_notify::api_router(notifier.clone()))
         .merge(telltale_notify::alert_receiver_router(received))
         .merge(telltale_ui::ui_router(
@@ -349,6 +379,26 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         tracing::info!(jobs = ?scrape.jobs(), "scraping");
     }
     let push_task = push.start().map_err(|e| anyhow!("{e}"))?;
+    if !s.config.remote.remote_write.is_empty() {
+        let mut o = telltale_remote::SenderOptions::for_data_dir(&s.data_dir);
+        o.external_labels = s
+            .config
+            .scrape
+            .global
+            .external_labels
+            .iter()
+            .map(|(k, v)| telltale_model::Label::new(k, v))
+            .collect();
+        let w = telltale_remote::RemoteWriters::start(&s.config.remote.remote_write, &o)
+            .map_err(|e| anyhow!("remote_write: {e}"))?;
+        tracing::info!(
+            destinations = s.config.remote.remote_write.len(),
+            "remote write out"
+        );
+        if let Ok(mut g) = writers.lock() {
+            *g = Some(w);
+        }
+    }
     let rule_specs = load_rule_specs(&s, &args)?;
     let n_groups = rule_specs.len();
     rules.update(rule_specs, true);
@@ -395,6 +445,10 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         tracing::warn!(error = %e, "saving push groups failed");
     }
     notifier.stop();
+    let w = writers.lock().ok().and_then(|mut g| g.take());
+    if let Some(w) = w {
+        w.stop().await;
+    }
     if let Some(d) = demo {
         let _ = d.shutdown().await;
     }
@@ -525,10 +579,16 @@ fn self_metrics_fn(
     storage: Storage,
     last: host::LastFamilies,
     scrape: ScrapeManager,
+    writers: Arc<Mutex<Option<telltale_remote::RemoteWriters>>>,
 ) -> telltale_server::state::MetricsFn {
     Arc::new(move || {
         let mut families = crate::selfmetrics::tsdb_families(&storage);
         families.extend(scrape.self_metrics());
+        if let Ok(w) = writers.lock() {
+            if let Some(w) = w.as_ref() {
+                families.extend(w.families());
+            }
+        }
         if let Ok(l) = last.lock() {
             families.extend(l.iter().cloned());
         }
