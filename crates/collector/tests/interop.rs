@@ -198,4 +198,3 @@ fn promtool_check_metrics_is_clean() {
     );
     assert!(new.is_empty(), "promtool complains:\n{new:#?}");
 }
-
