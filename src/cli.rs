@@ -23,7 +23,7 @@ pub struct Cli {
 pub enum Command {
     /// Run everything: collect this host, scrape, store, evaluate rules, notify, serve the API and UI.
     Serve(ServeArgs),
-    /// Serve this host's metrics on /metrics only, like node_exporter.
+    /// Serve this host's metrics on /metrics only, like node_exporter (its --collector.X / --no-collector.X flags work too).
     Exporter(ExporterArgs),
     /// Run a PromQL query against a running server or a data directory.
     Query(QueryArgs),

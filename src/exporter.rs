@@ -1,5 +1,8 @@
 //! `telltale exporter`: this host's metrics on `/metrics` only, like
-//! node_exporter, with gzip when the client asks for it.
+//! node_exporter, with gzip when the client asks for it. node_exporter's
+//! collector flags (`--collector.X`, `--no-collector.X`,
+//! `--collector.disable-defaults`, `--collector.<name>.<option>=...`) are
+//! accepted as they are.
 
 use std::sync::Arc;
 
@@ -18,7 +21,7 @@ use crate::cli::ExporterArgs;
 /// # Errors
 ///
 /// Bad flags or an address that cannot be bound.
-pub async fn run(args: ExporterArgs) -> Result<()> {
+pub async fn run(args: ExporterArgs, collector_flags: Vec<String>) -> Result<()> {
     let mut cfg = CollectorConfig::default();
     let mut flags: Vec<String> = vec![
         format!("--path.procfs={}", args.procfs.display()),
@@ -34,6 +37,7 @@ pub async fn run(args: ExporterArgs) -> Result<()> {
     if let Some(dir) = &args.textfile_directory {
         flags.push(format!("--collector.textfile.directory={}", dir.display()));
     }
+    flags.extend(collector_flags);
     cfg.apply_flags(&flags).map_err(|e| anyhow!("{e}"))?;
     let collectors = Arc::new(Collectors::new(&cfg).map_err(|e| anyhow!("{e}"))?);
     let app = Router::new()

@@ -39,8 +39,22 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+/// Takes node_exporter-style collector flags (`--collector.cpu`,
+/// `--no-collector.wifi`, `--collector.textfile.directory=...`,
+/// `--collector.disable-defaults`) out of `telltale exporter`'s arguments:
+/// there are dozens and they are passed on to the collectors as they are,
+/// so existing node_exporter command lines carry over.
+fn split_collector_flags(args: Vec<String>) -> (Vec<String>, Vec<String>) {
+    if args.get(1).map(String::as_str) != Some("exporter") {
+        return (args, Vec::new());
+    }
+    args.into_iter()
+        .partition(|a| !(a.starts_with("--collector.") || a.starts_with("--no-collector.")))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let (argv, collector_flags) = split_collector_flags(std::env::args().collect());
+    let cli = Cli::parse_from(argv);
     init_logging();
     // reqwest and the TLS server use rustls with the ring provider; install
     // it once for the whole process (an error means it is already there).
@@ -48,7 +62,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => runtime().and_then(|rt| rt.block_on(serve::run(cli.serve))),
         Some(Command::Serve(args)) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
-        Some(Command::Exporter(args)) => runtime().and_then(|rt| rt.block_on(exporter::run(args))),
+        Some(Command::Exporter(args)) => {
+            runtime().and_then(|rt| rt.block_on(exporter::run(args, collector_flags)))
+        }
         Some(Command::Query(args)) => commands::query(args),
         Some(Command::Check(CheckCommand::Config { file })) => commands::check_config(&file),
         Some(Command::Check(CheckCommand::Rules { files })) => commands::check_rules(&files),

@@ -386,3 +386,51 @@ fn ui_is_served_with_no_files_beside_the_binary() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// `telltale exporter` takes node_exporter's collector flags and serves
+/// node_exporter's metric names.
+#[test]
+fn exporter_accepts_node_exporter_flags() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = std::process::Command::new(common::binary())
+        .args([
+            "exporter",
+            "--listen",
+            &addr,
+            "--no-collector.filesystem",
+            "--collector.processes_top",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let body = loop {
+        if let Ok((200, b)) = http(&addr, "GET", "/metrics", &[], b"") {
+            break String::from_utf8_lossy(&b).into_owned();
+        }
+        assert!(Instant::now() < deadline, "exporter did not answer");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(body.contains("node_cpu_seconds_total{"), "no cpu metrics");
+    assert!(
+        !body.contains("node_filesystem_size_bytes"),
+        "filesystem was disabled"
+    );
+    assert!(
+        body.contains("collector=\"processes_top\""),
+        "processes_top was enabled"
+    );
+    let bad = std::process::Command::new(common::binary())
+        .args(["exporter", "--collector.nonexistent"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}
