@@ -64,6 +64,9 @@ pub(crate) struct DbInner {
     closed: AtomicBool,
     /// The number of WAL segments when the last checkpoint was written.
     pub last_checkpoint_segment: Mutex<u64>,
+    /// The open `lock` file, exclusively locked while the database is open
+    /// so a second process cannot open the same directory.
+    _lock: fs::File,
 }
 
 impl Drop for DbInner {
@@ -137,6 +140,29 @@ fn open_blocks(dir: &Path) -> Result<Vec<Arc<Block>>> {
     Ok(blocks)
 }
 
+/// The name of the lock file in the data directory.
+pub const LOCK_FILE: &str = "lock";
+
+/// Opens `dir/lock` and takes an exclusive lock on it, held as long as the
+/// returned file is open (the kernel drops it if the process dies, so a
+/// crash never leaves a stale lock).
+fn lock_dir(dir: &Path) -> Result<fs::File> {
+    let path = dir.join(LOCK_FILE);
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| TsdbError::io("open", &path, e))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(fs::TryLockError::WouldBlock) => Err(TsdbError::Locked {
+            dir: dir.to_path_buf(),
+        }),
+        Err(fs::TryLockError::Error(e)) => Err(TsdbError::io("lock", &path, e)),
+    }
+}
+
 impl Db {
     /// Opens (or creates) the database in `dir`: removes unfinished
     /// temporary directories, opens the blocks, replays the WAL (cutting a
@@ -145,11 +171,13 @@ impl Db {
     ///
     /// # Errors
     ///
-    /// Invalid options, I/O errors, and damaged blocks or checkpoints
-    /// ([`TsdbError::Corruption`] names the file and offset).
+    /// Invalid options, I/O errors, damaged blocks or checkpoints
+    /// ([`TsdbError::Corruption`] names the file and offset), and
+    /// [`TsdbError::Locked`] when another process has `dir` open.
     pub fn open(dir: &Path, opts: Options) -> Result<Db> {
         opts.validate()?;
         fs::create_dir_all(dir).map_err(|e| TsdbError::io("create dir", dir, e))?;
+        let lock = lock_dir(dir)?;
         remove_tmp_dirs(dir)?;
         let blocks = open_blocks(dir)?;
         let head = Arc::new(Head::new(&opts));
@@ -184,6 +212,7 @@ impl Db {
             threads: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
             opts,
+            _lock: lock,
         });
         let db = Db { inner };
         if db.inner.opts.background {

@@ -49,6 +49,15 @@ pub enum TsdbError {
     /// A per-sample or seam-level error.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// Another process has the data directory open (it holds the lock on
+    /// the directory's `lock` file).
+    #[error(
+        "data directory {dir} is in use by another process (it holds {dir}/lock); stop it first"
+    )]
+    Locked {
+        /// The data directory.
+        dir: PathBuf,
+    },
     /// The database is closed or a lock was poisoned by a panicking thread.
     #[error("database unavailable: {0}")]
     Unavailable(String),

@@ -415,3 +415,24 @@ fn crash_between_compaction_and_cleanup_keeps_data_once() {
     assert_eq!(count_samples(&db, &[name("a")]), total);
     assert_eq!(total, 360);
 }
+
+#[test]
+fn a_second_open_of_the_same_directory_is_refused_until_the_first_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = || telltale_tsdb::Options {
+        background: false,
+        ..Default::default()
+    };
+    let db = telltale_tsdb::Db::open(dir.path(), opts()).unwrap();
+    let err = telltale_tsdb::Db::open(dir.path(), opts()).unwrap_err();
+    assert!(
+        matches!(err, telltale_tsdb::TsdbError::Locked { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("in use by another process"),
+        "{err}"
+    );
+    db.close().unwrap();
+    telltale_tsdb::Db::open(dir.path(), opts()).unwrap();
+}
