@@ -95,15 +95,16 @@ impl Auth {
             return true;
         }
         let ok = bcrypt::verify(pass, hash).unwrap_or(false);
-        if let (true, Ok(mut c)) = (ok, self.cache.lock()) {
-            {
-                if c.len() >= CACHE_LIMIT {
-                    c.clear();
-                }
-                c.insert(key);
-            }
+        if !ok {
+            return false;
         }
-        ok
+        if let Ok(mut c) = self.cache.lock() {
+            if c.len() >= CACHE_LIMIT {
+                c.clear();
+            }
+            c.insert(key);
+        }
+        true
     }
 }
 

@@ -1,10 +1,9 @@
-//! PromQL helpers the API needs besides evaluation: series selectors for
-//! `match[]`, `format_query` and `parse_query`.
+//! Series selectors for `match[]`, with Prometheus 3 regex semantics.
+//! (`format_query` and `parse_query` come from the PromQL crate.)
 
 use promql_parser::label::MatchOp as PMatchOp;
 use promql_parser::parser::{self, Expr};
 use telltale_model::{METRIC_NAME, MatchOp, Matcher};
-use telltale_promql::PromqlError;
 
 /// Parses a series selector such as `up{job="node"}` (what `match[]` takes)
 /// into matchers, with Prometheus 3 regex semantics.
@@ -41,32 +40,6 @@ pub fn parse_selector(s: &str) -> Result<Vec<Matcher>, String> {
         ));
     }
     Ok(out)
-}
-
-/// Pretty-prints an expression as `format_query` does.
-///
-/// # Errors
-///
-/// The parse error, as a `bad_data` [`PromqlError`].
-pub fn format_query(q: &str) -> Result<String, PromqlError> {
-    telltale_promql::format_query(q)
-}
-
-fn bad(message: String) -> PromqlError {
-    PromqlError::Parse {
-        message,
-        position: None,
-    }
-}
-
-/// The expression's syntax tree as JSON, as `parse_query` answers.
-///
-/// # Errors
-///
-/// The parse error, as a `bad_data` [`PromqlError`].
-pub fn parse_query_json(q: &str) -> Result<serde_json::Value, PromqlError> {
-    let e = telltale_promql::parse(q)?;
-    serde_json::to_value(&e).map_err(|e| bad(e.to_string()))
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ pub async fn range(
 pub async fn format(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> ApiResult {
     let p = read_params(&method, &uri, &headers, &body);
     let query = p.get("query").unwrap_or("");
-    super::promql_util::format_query(query)
+    telltale_promql::format_query(query)
         .map(|s| ApiResponse::new(json!(s)))
         .map_err(promql_error)
 }
@@ -132,9 +132,10 @@ pub async fn format(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -
 pub async fn parse(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> ApiResult {
     let p = read_params(&method, &uri, &headers, &body);
     let query = p.get("query").unwrap_or("");
-    super::promql_util::parse_query_json(query)
+    let text = telltale_promql::parse_query_json(query).map_err(promql_error)?;
+    serde_json::from_str(&text)
         .map(ApiResponse::new)
-        .map_err(promql_error)
+        .map_err(|e| ApiError::internal(format!("syntax tree is not JSON: {e}")))
 }
 
 /// `GET/POST /api/v1/query_exemplars`: exemplars are not stored yet, so the
@@ -143,7 +144,7 @@ pub async fn parse(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) ->
 pub async fn exemplars(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> ApiResult {
     let p = read_params(&method, &uri, &headers, &body);
     let query = p.get("query").unwrap_or("");
-    super::promql_util::format_query(query).map_err(promql_error)?;
+    telltale_promql::format_query(query).map_err(promql_error)?;
     let start = p.time_or("start", super::params::MIN_TIME_MS)?;
     let end = p.time_or("end", super::params::MAX_TIME_MS)?;
     if end < start {
